@@ -1,0 +1,380 @@
+/* The kernels, written once against the vector vocabulary (vf_*, VF_LANES, SGEMM_MR/NR).
+ * Each ISA's translation unit includes its vocabulary, then this file, and exports one
+ * function that overlays these static kernels onto the table. Including it twice in one
+ * translation unit is an error. */
+#ifndef RECUR_KERNEL_BODIES_H
+#define RECUR_KERNEL_BODIES_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+#define SGEMM_NV (SGEMM_NR / VF_LANES)
+
+/* Load/store n ≤ VF_LANES floats; short ones zero-fill and never touch memory past p+n. */
+static inline vf ld(const float *p, int n) { return n == VF_LANES ? vf_loadu(p) : vf_load_part(p, n); }
+static inline void st(float *p, vf v, int n)
+{
+    if (n == VF_LANES)
+        vf_storeu(p, v);
+    else
+        vf_store_part(p, v, n);
+}
+
+/* σ(x) = 1 / (1 + e^(−x)); e^(−x) overflows to +inf for x < −88, giving exactly 0. */
+static inline vf vf_sigmoid(vf x)
+{
+    const vf one = vf_set1(1.0f);
+    return vf_div(one, vf_add(one, vf_exp(vf_sub(vf_zero(), x))));
+}
+
+static inline vf act_vec(vf x, recur_activation act)
+{
+    switch (act) {
+    case RECUR_ACT_TANH: return vf_tanh(x);
+    case RECUR_ACT_SIGMOID: return vf_sigmoid(x);
+    case RECUR_ACT_RELU: return vf_max(x, vf_zero());
+    case RECUR_ACT_HARD_SIGMOID: /* Keras 3: relu6(x + 3) / 6 */
+        return vf_div(vf_min(vf_max(vf_add(x, vf_set1(3.0f)), vf_zero()), vf_set1(6.0f)),
+                      vf_set1(6.0f));
+    default: return x;
+    }
+}
+
+/* act'(x) expressed through y = act(x), so backward needs only the kept outputs. */
+static inline vf act_grad_vec(vf y, recur_activation act)
+{
+    const vf one = vf_set1(1.0f), zero = vf_zero();
+    switch (act) {
+    case RECUR_ACT_TANH: return vf_sub(one, vf_mul(y, y));
+    case RECUR_ACT_SIGMOID: return vf_mul(y, vf_sub(one, y));
+    case RECUR_ACT_RELU: return vf_select_gt(y, zero, one, zero);
+    case RECUR_ACT_HARD_SIGMOID: /* slope 1/6 strictly inside (0, 1), as relu6's gradient */
+        return vf_select_gt(y, zero, vf_select_gt(one, y, vf_set1(1.0f / 6.0f), zero), zero);
+    default: return one;
+    }
+}
+
+/* ---- GEMM micro-kernel: C[m,n] (+)= Σ_k ap[k][0:MR] ⊗ bp[k][0:NR] ---------------------- */
+static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
+                      float *restrict c, int ldc, int m, int n, int accumulate)
+{
+    vf acc[SGEMM_MR][SGEMM_NV];
+#pragma GCC unroll 32
+    for (int i = 0; i < SGEMM_MR; i++)
+#pragma GCC unroll 8
+        for (int v = 0; v < SGEMM_NV; v++)
+            acc[i][v] = vf_zero();
+
+    for (int k = 0; k < kc; k++) {
+        vf b[SGEMM_NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < SGEMM_NV; v++)
+            b[v] = vf_loadu(bp + v * VF_LANES);
+#pragma GCC unroll 32
+        for (int i = 0; i < SGEMM_MR; i++) {
+            vf a = vf_set1(ap[i]);
+#pragma GCC unroll 8
+            for (int v = 0; v < SGEMM_NV; v++)
+                acc[i][v] = vf_fma(a, b[v], acc[i][v]);
+        }
+        ap += SGEMM_MR;
+        bp += SGEMM_NR;
+    }
+
+    for (int i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+#pragma GCC unroll 8
+        for (int v = 0; v < SGEMM_NV; v++) {
+            int col = v * VF_LANES;
+            if (col >= n)
+                break;
+            int cnt = n - col < VF_LANES ? n - col : VF_LANES;
+            vf r = acc[i][v];
+            if (accumulate)
+                r = vf_add(r, ld(ci + col, cnt));
+            st(ci + col, r, cnt);
+        }
+    }
+}
+
+/* ---- element-wise activations ------------------------------------------------------------ */
+static void act_forward(size_t n, recur_activation act, const float *x, float *y)
+{
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        st(y + j, act_vec(ld(x + j, cnt), act), cnt);
+    }
+}
+
+static void act_backward(size_t n, recur_activation act, const float *y, const float *dy,
+                         float *dx)
+{
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        st(dx + j, vf_mul(ld(dy + j, cnt), act_grad_vec(ld(y + j, cnt), act)), cnt);
+    }
+}
+
+/* ---- LSTM: gates i, f, g(c), o -------------------------------------------------------------- */
+static void lstm_fwd(const recur_lstm_fwd_args *a)
+{
+    const int H = a->units;
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 4 * H;
+        const float *cp = a->c_prev + (size_t)r * H;
+        float *c = a->c + (size_t)r * H, *h = a->h + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf i = act_vec(ld(g + j, n), a->rec_act);
+            vf f = act_vec(ld(g + H + j, n), a->rec_act);
+            vf gg = act_vec(ld(g + 2 * H + j, n), a->act);
+            vf o = act_vec(ld(g + 3 * H + j, n), a->rec_act);
+            vf cv = vf_add(vf_mul(f, ld(cp + j, n)), vf_mul(i, gg));
+            st(g + j, i, n);
+            st(g + H + j, f, n);
+            st(g + 2 * H + j, gg, n);
+            st(g + 3 * H + j, o, n);
+            st(c + j, cv, n);
+            st(h + j, vf_mul(o, act_vec(cv, a->act)), n);
+        }
+    }
+}
+
+static void lstm_bwd(const recur_lstm_bwd_args *a)
+{
+    const int H = a->units;
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 4 * H;
+        const float *cp = a->c_prev + (size_t)r * H, *c = a->c + (size_t)r * H;
+        const float *dh = a->dh + (size_t)r * H;
+        float *dc = a->dc + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf i = ld(g + j, n), f = ld(g + H + j, n), gg = ld(g + 2 * H + j, n);
+            vf o = ld(g + 3 * H + j, n), dhv = ld(dh + j, n);
+            vf tc = act_vec(ld(c + j, n), a->act);
+            vf dcv = vf_add(ld(dc + j, n), vf_mul(vf_mul(dhv, o), act_grad_vec(tc, a->act)));
+            vf d_o = vf_mul(dhv, tc);
+            st(g + j, vf_mul(vf_mul(dcv, gg), act_grad_vec(i, a->rec_act)), n);
+            st(g + H + j, vf_mul(vf_mul(dcv, ld(cp + j, n)), act_grad_vec(f, a->rec_act)), n);
+            st(g + 2 * H + j, vf_mul(vf_mul(dcv, i), act_grad_vec(gg, a->act)), n);
+            st(g + 3 * H + j, vf_mul(d_o, act_grad_vec(o, a->rec_act)), n);
+            st(dc + j, vf_mul(dcv, f), n);
+        }
+    }
+}
+
+/* ---- GRU, reset_after: gates z, r, h ---------------------------------------------------------- */
+static void gru_fwd(const recur_gru_fwd_args *a)
+{
+    const int H = a->units;
+    const vf one = vf_set1(1.0f);
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
+        const float *hp = a->h_prev + (size_t)r * H;
+        float *h = a->h + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf qz = ld(q + j, n), qr = ld(q + H + j, n), qh = ld(q + 2 * H + j, n);
+            if (a->rec_bias) {
+                qz = vf_add(qz, ld(a->rec_bias + j, n));
+                qr = vf_add(qr, ld(a->rec_bias + H + j, n));
+                qh = vf_add(qh, ld(a->rec_bias + 2 * H + j, n));
+            }
+            vf z = act_vec(vf_add(ld(g + j, n), qz), a->rec_act);
+            vf rr = act_vec(vf_add(ld(g + H + j, n), qr), a->rec_act);
+            vf hh = act_vec(vf_add(ld(g + 2 * H + j, n), vf_mul(rr, qh)), a->act);
+            vf hpv = ld(hp + j, n);
+            st(g + j, z, n);
+            st(g + H + j, rr, n);
+            st(g + 2 * H + j, hh, n);
+            st(q + j, qz, n);
+            st(q + H + j, qr, n);
+            st(q + 2 * H + j, qh, n);
+            st(h + j, vf_add(vf_mul(z, hpv), vf_mul(vf_sub(one, z), hh)), n);
+        }
+    }
+}
+
+static void gru_bwd(const recur_gru_bwd_args *a)
+{
+    const int H = a->units;
+    const vf one = vf_set1(1.0f);
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
+        const float *hp = a->h_prev + (size_t)r * H, *dh = a->dh + (size_t)r * H;
+        float *dhp = a->dh_prev + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf z = ld(g + j, n), rr = ld(g + H + j, n), hh = ld(g + 2 * H + j, n);
+            vf qh = ld(q + 2 * H + j, n), dhv = ld(dh + j, n), hpv = ld(hp + j, n);
+            vf dz = vf_mul(vf_mul(dhv, vf_sub(hpv, hh)), act_grad_vec(z, a->rec_act));
+            vf dhh = vf_mul(vf_mul(dhv, vf_sub(one, z)), act_grad_vec(hh, a->act));
+            vf dr = vf_mul(vf_mul(dhh, qh), act_grad_vec(rr, a->rec_act));
+            st(g + j, dz, n);
+            st(g + H + j, dr, n);
+            st(g + 2 * H + j, dhh, n);
+            st(q + j, dz, n);
+            st(q + H + j, dr, n);
+            st(q + 2 * H + j, vf_mul(dhh, rr), n);
+            st(dhp + j, vf_mul(dhv, z), n);
+        }
+    }
+}
+
+/* ---- GRU, reset_before --------------------------------------------------------------------- */
+static void gru_rb_fwd1(const recur_gru_rb_fwd_args *a)
+{
+    const int H = a->units;
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *rh = a->rh + (size_t)r * H;
+        const float *hp = a->h_prev + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf z = act_vec(ld(g + j, n), a->rec_act);
+            vf rr = act_vec(ld(g + H + j, n), a->rec_act);
+            st(g + j, z, n);
+            st(g + H + j, rr, n);
+            st(rh + j, vf_mul(rr, ld(hp + j, n)), n);
+        }
+    }
+}
+
+static void gru_rb_fwd2(const recur_gru_rb_fwd_args *a)
+{
+    const int H = a->units;
+    const vf one = vf_set1(1.0f);
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *h = a->h + (size_t)r * H;
+        const float *hp = a->h_prev + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf z = ld(g + j, n);
+            vf hh = act_vec(ld(g + 2 * H + j, n), a->act);
+            st(g + 2 * H + j, hh, n);
+            st(h + j, vf_add(vf_mul(z, ld(hp + j, n)), vf_mul(vf_sub(one, z), hh)), n);
+        }
+    }
+}
+
+static void gru_rb_bwd1(const recur_gru_rb_bwd_args *a)
+{
+    const int H = a->units;
+    const vf one = vf_set1(1.0f);
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *dhp = a->dh_prev + (size_t)r * H;
+        const float *hp = a->h_prev + (size_t)r * H, *dh = a->dh + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf z = ld(g + j, n), hh = ld(g + 2 * H + j, n), dhv = ld(dh + j, n);
+            vf dz = vf_mul(vf_mul(dhv, vf_sub(ld(hp + j, n), hh)), act_grad_vec(z, a->rec_act));
+            vf dhh = vf_mul(vf_mul(dhv, vf_sub(one, z)), act_grad_vec(hh, a->act));
+            st(g + j, dz, n);
+            st(g + 2 * H + j, dhh, n);
+            st(dhp + j, vf_mul(dhv, z), n);
+        }
+    }
+}
+
+static void gru_rb_bwd2(const recur_gru_rb_bwd_args *a)
+{
+    const int H = a->units;
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *dhp = a->dh_prev + (size_t)r * H;
+        const float *hp = a->h_prev + (size_t)r * H, *drh = a->drh + (size_t)r * H;
+        for (int j = 0; j < H; j += VF_LANES) {
+            int n = H - j < VF_LANES ? H - j : VF_LANES;
+            vf rr = ld(g + H + j, n), d = ld(drh + j, n);
+            st(g + H + j, vf_mul(vf_mul(d, ld(hp + j, n)), act_grad_vec(rr, a->rec_act)), n);
+            st(dhp + j, vf_add(ld(dhp + j, n), vf_mul(d, rr)), n);
+        }
+    }
+}
+
+/* ---- vector helpers ------------------------------------------------------------------------ */
+static void axpy(size_t n, float alpha, const float *x, float *y)
+{
+    const vf av = vf_set1(alpha);
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        st(y + j, vf_fma(av, ld(x + j, cnt), ld(y + j, cnt)), cnt);
+    }
+}
+
+static void scale(size_t n, float alpha, float *x)
+{
+    const vf av = vf_set1(alpha);
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        st(x + j, vf_mul(av, ld(x + j, cnt)), cnt);
+    }
+}
+
+/* Σ x²: float lanes over blocks of 1024 values, blocks summed in double, so the error
+ * stays near a 1024-term float sum whatever n is. */
+static double sum_squares(size_t n, const float *x)
+{
+    double total = 0.0;
+    for (size_t b = 0; b < n; b += 1024) {
+        size_t e = n - b < 1024 ? n : b + 1024;
+        vf acc = vf_zero();
+        for (size_t j = b; j < e; j += VF_LANES) {
+            int cnt = e - j < VF_LANES ? (int)(e - j) : VF_LANES;
+            vf v = ld(x + j, cnt);
+            acc = vf_fma(v, v, acc);
+        }
+        total += (double)vf_reduce_add(acc);
+    }
+    return total;
+}
+
+static void clamp(size_t n, float lo, float hi, float *x)
+{
+    const vf l = vf_set1(lo), h = vf_set1(hi);
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        st(x + j, vf_min(vf_max(ld(x + j, cnt), l), h), cnt);
+    }
+}
+
+static void adam_step(size_t n, float lr_t, float beta_1, float beta_2, float epsilon,
+                      const float *g, float *m, float *v, float *w)
+{
+    const vf b1 = vf_set1(1.0f - beta_1), b2 = vf_set1(1.0f - beta_2);
+    const vf lr = vf_set1(lr_t), eps = vf_set1(epsilon);
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        vf gv = ld(g + j, cnt), mv = ld(m + j, cnt), vv = ld(v + j, cnt);
+        mv = vf_add(mv, vf_mul(vf_sub(gv, mv), b1));
+        vv = vf_add(vv, vf_mul(vf_sub(vf_mul(gv, gv), vv), b2));
+        vf step = vf_div(vf_mul(mv, lr), vf_add(vf_sqrt(vv), eps));
+        st(m + j, mv, cnt);
+        st(v + j, vv, cnt);
+        st(w + j, vf_sub(ld(w + j, cnt), step), cnt);
+    }
+}
+
+static void kernel_bodies_fill(recur_kernels *k)
+{
+    k->mr = SGEMM_MR;
+    k->nr = SGEMM_NR;
+    k->sgemm_ukr = sgemm_ukr;
+    k->act_forward = act_forward;
+    k->act_backward = act_backward;
+    k->lstm_fwd = lstm_fwd;
+    k->lstm_bwd = lstm_bwd;
+    k->gru_fwd = gru_fwd;
+    k->gru_bwd = gru_bwd;
+    k->gru_rb_fwd1 = gru_rb_fwd1;
+    k->gru_rb_fwd2 = gru_rb_fwd2;
+    k->gru_rb_bwd1 = gru_rb_bwd1;
+    k->gru_rb_bwd2 = gru_rb_bwd2;
+    k->axpy = axpy;
+    k->scale = scale;
+    k->sum_squares = sum_squares;
+    k->clamp = clamp;
+    k->adam_step = adam_step;
+}
+
+#endif

@@ -1,0 +1,149 @@
+/* BLIS-style blocked SGEMM driver around the ISA's register micro-kernel. */
+#include <string.h>
+
+#include "gemm.h"
+
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n)
+{
+    size_t panels = (size_t)(n + kt->nr - 1) / (size_t)kt->nr;
+    return panels * (size_t)kt->nr * (size_t)k;
+}
+
+/* op(B)[k0:k0+kc, j0:j0+nc] → panels of kc×NR. */
+static void pack_b_block(int nr, int kc, int nc, const float *b, int ldb, bool trans_b,
+                         int k0, int j0, float *dst)
+{
+    for (int jp = 0; jp < nc; jp += nr) {
+        int w = min_int(nr, nc - jp);
+        float *panel = dst + (size_t)jp * kc;
+        if (!trans_b) {
+            for (int k = 0; k < kc; k++) {
+                const float *src = b + (size_t)(k0 + k) * ldb + j0 + jp;
+                float *row = panel + (size_t)k * nr;
+                memcpy(row, src, (size_t)w * sizeof(float));
+                for (int j = w; j < nr; j++)
+                    row[j] = 0.0f;
+            }
+        } else {
+            for (int j = 0; j < nr; j++) {
+                if (j < w) {
+                    const float *src = b + (size_t)(j0 + jp + j) * ldb + k0;
+                    for (int k = 0; k < kc; k++)
+                        panel[(size_t)k * nr + j] = src[k];
+                } else {
+                    for (int k = 0; k < kc; k++)
+                        panel[(size_t)k * nr + j] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
+void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb, bool trans_b,
+                  float *packed)
+{
+    pack_b_block(kt->nr, k, n, b, ldb, trans_b, 0, 0, packed);
+}
+
+/* op(A)[i0:i0+mc, k0:k0+kc] → panels of kc×MR (MR row values per k), zero-padded rows. */
+static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, bool trans_a,
+                         int i0, int k0, float *dst)
+{
+    for (int ip = 0; ip < mc; ip += mr) {
+        int h = min_int(mr, mc - ip);
+        float *panel = dst + (size_t)ip * kc;
+        if (!trans_a) {
+            for (int i = 0; i < mr; i++) {
+                if (i < h) {
+                    const float *src = a + (size_t)(i0 + ip + i) * lda + k0;
+                    for (int k = 0; k < kc; k++)
+                        panel[(size_t)k * mr + i] = src[k];
+                } else {
+                    for (int k = 0; k < kc; k++)
+                        panel[(size_t)k * mr + i] = 0.0f;
+                }
+            }
+        } else {
+            for (int k = 0; k < kc; k++) {
+                const float *src = a + (size_t)(k0 + k) * lda + i0 + ip;
+                float *col = panel + (size_t)k * mr;
+                memcpy(col, src, (size_t)h * sizeof(float));
+                for (int i = h; i < mr; i++)
+                    col[i] = 0.0f;
+            }
+        }
+    }
+}
+
+static void zero_or_keep(int m, int n, float *c, int ldc, bool accumulate)
+{
+    if (accumulate)
+        return;
+    for (int i = 0; i < m; i++)
+        memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
+}
+
+/* The shared loop nest. When packed_b is given it holds all of op(B) as ⌈n/NR⌉ panels of
+ * k×NR; otherwise B blocks are packed into work as they are needed. */
+static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                       bool trans_a, const float *b, int ldb, bool trans_b,
+                       const float *packed_b, float *c, int ldc, bool accumulate, float *work)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0) {
+        zero_or_keep(m, n, c, ldc, accumulate);
+        return;
+    }
+    const int mr = kt->mr, nr = kt->nr;
+    const int mc_max = (RECUR_GEMM_MC / mr) * mr;
+    float *apack = work;
+    float *bpack = work + (size_t)RECUR_GEMM_MC * RECUR_GEMM_KC;
+
+    for (int jc = 0; jc < n; jc += RECUR_GEMM_NC) {
+        int nc = min_int(RECUR_GEMM_NC, n - jc);
+        for (int pc = 0; pc < k; pc += RECUR_GEMM_KC) {
+            int kc = min_int(RECUR_GEMM_KC, k - pc);
+            bool acc = accumulate || pc > 0;
+            const float *bblock;
+            size_t panel_stride;
+            if (packed_b) {
+                panel_stride = (size_t)k * nr;
+                bblock = packed_b + (size_t)(jc / nr) * panel_stride + (size_t)pc * nr;
+            } else {
+                pack_b_block(nr, kc, nc, b, ldb, trans_b, pc, jc, bpack);
+                panel_stride = (size_t)kc * nr;
+                bblock = bpack;
+            }
+            for (int ic = 0; ic < m; ic += mc_max) {
+                int mc = min_int(mc_max, m - ic);
+                pack_a_block(mr, mc, kc, a, lda, trans_a, ic, pc, apack);
+                for (int jr = 0; jr < nc; jr += nr) {
+                    const float *bp = bblock + (size_t)(jr / nr) * panel_stride;
+                    int w = min_int(nr, nc - jr);
+                    for (int ir = 0; ir < mc; ir += mr) {
+                        float *ct = c + (size_t)(ic + ir) * ldc + jc + jr;
+                        kt->sgemm_ukr(kc, apack + (size_t)ir * kc, bp, ct, ldc,
+                                      min_int(mr, mc - ir), w, acc);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void recur_sgemm(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                 bool trans_a, const float *b, int ldb, bool trans_b, float *c, int ldc,
+                 bool accumulate, float *work)
+{
+    gemm_loops(kt, m, n, k, a, lda, trans_a, b, ldb, trans_b, NULL, c, ldc, accumulate, work);
+}
+
+void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        bool trans_a, const float *packed_b, float *c, int ldc, bool accumulate,
+                        float *work)
+{
+    gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, packed_b, c, ldc, accumulate, work);
+}

@@ -1,0 +1,41 @@
+/* Internal: single-threaded SGEMM on the kernel table's micro-kernel.
+ *
+ *   C[m,n] (+)= op(A)[m,k] · op(B)[k,n]      row-major, leading dimensions in floats
+ *   op(A) = A or Aᵀ (trans_a: A is stored [k, m]); likewise op(B).
+ *
+ * Blocking is BLIS's: B in KC×NC blocks split into NR-wide panels, A in MC×KC blocks split
+ * into MR-tall panels, an MR×NR micro-kernel in registers. Weights that are used many times
+ * are packed once (recur_pack_b) and passed to recur_sgemm_packed. The caller owns the
+ * packing workspace (RECUR_GEMM_WORK_FLOATS floats per thread), so nothing is allocated. */
+#ifndef RECUR_GEMM_H
+#define RECUR_GEMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../simd/kernels.h"
+
+#define RECUR_GEMM_KC 256
+#define RECUR_GEMM_MC 144   /* a multiple of every MR (4, 6, 8) */
+#define RECUR_GEMM_NC 1024  /* a multiple of every NR (4, 8, 16, 32) */
+#define RECUR_GEMM_WORK_FLOATS ((size_t)RECUR_GEMM_MC * RECUR_GEMM_KC + \
+                                (size_t)RECUR_GEMM_KC * RECUR_GEMM_NC)
+
+/* Floats that recur_pack_b writes for a k×n operand: ⌈n/NR⌉ panels of k×NR. */
+size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n);
+
+/* Pack op(B)[k,n] into ⌈n/NR⌉ panels, each k rows of NR floats, zero-padded on the right. */
+void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb, bool trans_b,
+                  float *packed);
+
+void recur_sgemm(const recur_kernels *kt, int m, int n, int k,
+                 const float *a, int lda, bool trans_a,
+                 const float *b, int ldb, bool trans_b,
+                 float *c, int ldc, bool accumulate, float *work);
+
+/* As recur_sgemm with B already packed by recur_pack_b for exactly this k and n. */
+void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k,
+                        const float *a, int lda, bool trans_a, const float *packed_b,
+                        float *c, int ldc, bool accumulate, float *work);
+
+#endif

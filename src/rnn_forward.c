@@ -1,0 +1,153 @@
+/* Forward pass: one hoisted input GEMM over all T·B rows, then per time step only the
+ * recurrent GEMM against the pre-packed U and one fused gate kernel. Each thread owns a
+ * batch shard through all time steps, so steps need no synchronisation. */
+#include <omp.h>
+#include <string.h>
+
+#include <recur/recur.h>
+
+#include "error.h"
+#include "gemm.h"
+#include "rnn_internal.h"
+
+/* Rows [r0, r1) of the time-major input: xt[s, b] = x[b, t(s)], gates = bias + xt · W. */
+static void input_projection(const recur_rnn *r, int B, int T, const float *x, int r0, int r1,
+                             float *work)
+{
+    const int F = r->F, GH = r->G * r->H;
+    float *xt = r->ws + r->plan.xt, *gates = r->ws + r->plan.gates;
+    for (int row = r0; row < r1; row++) {
+        int s = row / B, b = row % B;
+        int t = r->cfg.go_backwards ? T - 1 - s : s;
+        memcpy(xt + (size_t)row * F, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
+        if (r->bias_rows > 0)
+            memcpy(gates + (size_t)row * GH, r->bias, (size_t)GH * sizeof(float));
+    }
+    recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
+                       gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
+}
+
+/* Time steps for batch rows [b0, b1). */
+static void recurrence(const recur_rnn *r, int B, int T, int b0, int b1, float *work)
+{
+    const recur_kernels *kt = r->kt;
+    const int H = r->H, GH = r->G * r->H, rows = b1 - b0;
+    const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
+    float *ws = r->ws;
+    for (int s = 0; s < T; s++) {
+        float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
+        const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
+        float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        switch (r->cfg.cell) {
+        case RECUR_SIMPLE_RNN:
+            recur_sgemm_packed(kt, rows, H, H, hp, H, false, r->u_pk, g, H, true, work);
+            kt->act_forward((size_t)rows * H, act, g, h);
+            /* keep h (= act output) as the gate value too, so backward reads act'(h) */
+            break;
+        case RECUR_LSTM: {
+            recur_sgemm_packed(kt, rows, GH, H, hp, H, false, r->u_pk, g, GH, true, work);
+            recur_lstm_fwd_args a = {
+                .rows = rows, .units = H, .act = act, .rec_act = ract, .gates = g,
+                .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H,
+                .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H, .h = h };
+            kt->lstm_fwd(&a);
+            break;
+        }
+        case RECUR_GRU:
+            if (!r->split_u) {
+                float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
+                recur_sgemm_packed(kt, rows, GH, H, hp, H, false, r->u_pk, q, GH, false, work);
+                recur_gru_fwd_args a = {
+                    .rows = rows, .units = H, .act = act, .rec_act = ract, .gates = g, .rec = q,
+                    .rec_bias = r->bias_rows == 2 ? r->bias + GH : NULL, .h_prev = hp, .h = h };
+                kt->gru_fwd(&a);
+            } else {
+                float *rh = ws + r->plan.rh + ((size_t)s * B + b0) * H;
+                recur_gru_rb_fwd_args a = { .rows = rows, .units = H, .act = act,
+                                            .rec_act = ract, .gates = g, .h_prev = hp,
+                                            .rh = rh, .h = h };
+                recur_sgemm_packed(kt, rows, 2 * H, H, hp, H, false, r->u_pk, g, GH, true, work);
+                kt->gru_rb_fwd1(&a);
+                recur_sgemm_packed(kt, rows, H, H, rh, H, false, r->uh_pk, g + 2 * H, GH, true,
+                                   work);
+                kt->gru_rb_fwd2(&a);
+            }
+            break;
+        }
+    }
+}
+
+static void initial_state(float *dst, const float *src, int B, int H, int b0, int b1)
+{
+    for (int b = b0; b < b1; b++) {
+        if (src)
+            memcpy(dst + (size_t)b * H, src + (size_t)b * H, (size_t)H * sizeof(float));
+        else
+            memset(dst + (size_t)b * H, 0, (size_t)H * sizeof(float));
+    }
+}
+
+static void write_outputs(const recur_rnn *r, int B, int T, int b0, int b1, float *y,
+                          float *h_last, float *c_last)
+{
+    const int H = r->H;
+    const float *hseq = r->ws + r->plan.hseq;
+    for (int b = b0; b < b1; b++) {
+        if (y)
+            for (int s = 0; s < T; s++)
+                memcpy(y + ((size_t)b * T + s) * H, hseq + ((size_t)(s + 1) * B + b) * H,
+                       (size_t)H * sizeof(float));
+        if (h_last)
+            memcpy(h_last + (size_t)b * H, hseq + ((size_t)T * B + b) * H,
+                   (size_t)H * sizeof(float));
+        if (c_last)
+            memcpy(c_last + (size_t)b * H, r->ws + r->plan.cseq + ((size_t)T * B + b) * H,
+                   (size_t)H * sizeof(float));
+    }
+}
+
+recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,
+                               const float *h0, const float *c0, float *y, float *h_last,
+                               float *c_last)
+{
+    if (rnn == NULL || x == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: rnn and x must not be NULL");
+    if (batch < 1 || timesteps < 1)
+        return recur_fail(RECUR_ERR_SHAPE,
+                          "recur_rnn_forward: batch and timesteps must be >= 1 (got %d, %d)",
+                          batch, timesteps);
+    if ((long long)batch * timesteps * rnn->G * rnn->H > (1LL << 31) - 1 ||
+        (long long)batch * timesteps * rnn->F > (1LL << 31) - 1)
+        return recur_fail(RECUR_ERR_SHAPE, "recur_rnn_forward: batch×timesteps too large");
+    if (rnn->cfg.cell != RECUR_LSTM && (c0 || c_last))
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_forward: c0/c_last given but the cell is not an LSTM");
+    const int nthr = recur_rnn_threads_for(rnn, batch);
+    recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr);
+    if (s != RECUR_OK)
+        return s;
+    const int B = batch, T = timesteps, H = rnn->H;
+
+#pragma omp parallel num_threads(nthr)
+    {
+        const int tid = omp_get_thread_num(), n = omp_get_num_threads();
+        float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
+        int r0, r1, b0, b1;
+        recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
+        input_projection(rnn, B, T, x, r0, r1, work);
+        recur_split_range(B, 1, tid, n, &b0, &b1);
+        initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
+        if (rnn->cfg.cell == RECUR_LSTM)
+            initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
+#pragma omp barrier
+        if (b1 > b0) {
+            recurrence(rnn, B, T, b0, b1, work);
+            write_outputs(rnn, B, T, b0, b1, y, h_last, c_last);
+        }
+    }
+    rnn->have_forward = true;
+    rnn->batch = B;
+    rnn->steps = T;
+    rnn->nthreads = nthr;
+    return RECUR_OK;
+}

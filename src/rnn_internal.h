@@ -1,0 +1,56 @@
+/* Internal: the recurrent layer's state and memory plan.
+ *
+ * Internally every sequence is time-major, so the rows of one time step are contiguous and
+ * each thread's batch shard is one block: xt [T,B,F], gates [T,B,G·H], hseq [T+1,B,H]
+ * (slot 0 is h0), cseq [T+1,B,H] (LSTM). Step s of the internal sequence reads x[:, T-1-s]
+ * when go_backwards, and writes y[:, s], which is Keras's output order. */
+#ifndef RECUR_RNN_INTERNAL_H
+#define RECUR_RNN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <recur/rnn.h>
+
+#include "../simd/kernels.h"
+
+/* Offsets (in floats) of the workspace regions for one (batch, timesteps, threads). */
+typedef struct {
+    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
+} recur_rnn_plan;
+
+struct recur_rnn {
+    recur_rnn_config cfg;      /* defaults resolved */
+    int F, H, G;               /* input size, units, gate blocks */
+    int bias_rows;             /* 0 (no bias), 1, or 2 (GRU reset_after) */
+    bool split_u;              /* GRU reset_before: U_zr and U_h are separate GEMMs */
+    const recur_kernels *kt;
+    int threads;               /* 0: OpenMP default */
+
+    /* parameters: one block holding weights, gradients and packed copies */
+    void *params;
+    float *kernel, *rec_kernel, *bias;        /* Keras layout */
+    float *dkernel, *drec_kernel, *dbias;
+    float *w_pk, *wt_pk;       /* W [F, GH] and Wᵀ [GH, F] packed as GEMM B operands */
+    float *u_pk, *ut_pk;       /* U [H, GH] and Uᵀ [GH, H]; split_u: the z,r columns only */
+    float *uh_pk, *uht_pk;     /* split_u: U_h [H, H] and U_hᵀ */
+
+    /* workspace: grows to the largest (batch, timesteps, threads) seen, then stays */
+    float *ws;
+    int cap_batch, cap_steps, cap_threads;
+    recur_rnn_plan plan;
+
+    /* the last forward, for backward */
+    bool have_forward;
+    int batch, steps, nthreads;
+};
+
+void recur_rnn_make_plan(const recur_rnn *rnn, int batch, int steps, int threads,
+                         recur_rnn_plan *plan);
+recur_status recur_rnn_ensure_workspace(recur_rnn *rnn, int batch, int steps, int threads);
+int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
+
+/* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
+void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);
+
+#endif

@@ -1,0 +1,300 @@
+/* The recurrent layer object: configuration, weights (Keras layout + packed copies),
+ * gradients, and the workspace plan. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <recur/recur.h>
+
+#include "error.h"
+#include "gemm.h"
+#include "rnn_internal.h"
+#include "util.h"
+
+static int gate_blocks(recur_cell cell) { return cell == RECUR_LSTM ? 4 : cell == RECUR_GRU ? 3 : 1; }
+
+static bool valid_act(recur_activation a) { return (int)a >= 0 && a < RECUR_ACT_COUNT; }
+
+recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
+{
+    if (out == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: out is NULL");
+    *out = NULL;
+    if (cfg == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: cfg is NULL");
+    if (cfg->cell != RECUR_SIMPLE_RNN && cfg->cell != RECUR_LSTM && cfg->cell != RECUR_GRU)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: unknown cell %d", (int)cfg->cell);
+    if (cfg->input_size < 1 || cfg->units < 1)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_create: input_size and units must be >= 1 (got %d, %d)",
+                          cfg->input_size, cfg->units);
+    if (!valid_act(cfg->activation) || !valid_act(cfg->recurrent_activation))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: unknown activation %d/%d",
+                          (int)cfg->activation, (int)cfg->recurrent_activation);
+    if (cfg->reset_before && cfg->cell != RECUR_GRU)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: reset_before is for GRU only");
+    const int G = gate_blocks(cfg->cell);
+    /* Keep every count below 2^31 so int leading dimensions cannot overflow. */
+    if ((long long)cfg->units * G * (cfg->input_size > cfg->units ? cfg->input_size : cfg->units)
+        > (1LL << 30))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: layer too large (F=%d, H=%d)",
+                          cfg->input_size, cfg->units);
+
+    const recur_kernels *kt;
+    recur_status s = recur_kernels_active(&kt);
+    if (s != RECUR_OK)
+        return s;
+
+    recur_rnn *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: out of memory");
+    r->cfg = *cfg;
+    if (r->cfg.activation == RECUR_ACT_DEFAULT)
+        r->cfg.activation = RECUR_ACT_TANH;
+    if (r->cfg.recurrent_activation == RECUR_ACT_DEFAULT)
+        r->cfg.recurrent_activation = RECUR_ACT_SIGMOID;
+    r->kt = kt;
+    r->F = cfg->input_size;
+    r->H = cfg->units;
+    r->G = G;
+    r->bias_rows = cfg->no_bias ? 0 : (cfg->cell == RECUR_GRU && !cfg->reset_before) ? 2 : 1;
+    r->split_u = cfg->cell == RECUR_GRU && cfg->reset_before;
+
+    const size_t F = (size_t)r->F, H = (size_t)r->H, GH = (size_t)G * H;
+    const size_t nk = F * GH, nu = H * GH, nb = (size_t)r->bias_rows * GH;
+    size_t n_w = recur_round_floats(recur_packed_b_floats(kt, r->F, (int)GH));
+    size_t n_wt = recur_round_floats(recur_packed_b_floats(kt, (int)GH, r->F));
+    int ucols = r->split_u ? 2 * r->H : (int)GH;
+    size_t n_u = recur_round_floats(recur_packed_b_floats(kt, r->H, ucols));
+    size_t n_ut = recur_round_floats(recur_packed_b_floats(kt, ucols, r->H));
+    size_t n_uh = r->split_u ? recur_round_floats(recur_packed_b_floats(kt, r->H, r->H)) : 0;
+    size_t sizes[] = { recur_round_floats(nk), recur_round_floats(nu), recur_round_floats(nb),
+                       recur_round_floats(nk), recur_round_floats(nu), recur_round_floats(nb),
+                       n_w, n_wt, n_u, n_ut, n_uh, n_uh };
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += sizes[i];
+    float *p = recur_alloc_aligned(total * sizeof(float));
+    if (p == NULL) {
+        free(r);
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: cannot allocate %zu bytes",
+                          total * sizeof(float));
+    }
+    r->params = p;
+    float **slots[] = { &r->kernel, &r->rec_kernel, &r->bias, &r->dkernel, &r->drec_kernel,
+                        &r->dbias, &r->w_pk, &r->wt_pk, &r->u_pk, &r->ut_pk, &r->uh_pk,
+                        &r->uht_pk };
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        *slots[i] = sizes[i] ? p : NULL;
+        p += sizes[i];
+    }
+    /* Weights start at zero; packing zeros keeps every path well defined before
+     * set_weights. */
+    recur_status ps = recur_rnn_set_weights(r, r->kernel, r->rec_kernel, r->bias);
+    (void)ps;
+    *out = r;
+    return RECUR_OK;
+}
+
+void recur_rnn_free(recur_rnn *rnn)
+{
+    if (rnn == NULL)
+        return;
+    recur_free_aligned(rnn->params);
+    recur_free_aligned(rnn->ws);
+    free(rnn);
+}
+
+recur_status recur_rnn_weight_counts(const recur_rnn *rnn, size_t *kernel,
+                                     size_t *recurrent_kernel, size_t *bias)
+{
+    if (rnn == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_weight_counts: rnn is NULL");
+    size_t GH = (size_t)rnn->G * rnn->H;
+    if (kernel)
+        *kernel = (size_t)rnn->F * GH;
+    if (recurrent_kernel)
+        *recurrent_kernel = (size_t)rnn->H * GH;
+    if (bias)
+        *bias = (size_t)rnn->bias_rows * GH;
+    return RECUR_OK;
+}
+
+/* Pack W, Wᵀ, U, Uᵀ from the Keras-layout copies: once per weight change, never per step. */
+static void pack_weights(recur_rnn *r)
+{
+    const recur_kernels *kt = r->kt;
+    const int F = r->F, H = r->H, GH = r->G * r->H;
+    recur_pack_b(kt, F, GH, r->kernel, GH, false, r->w_pk);
+    recur_pack_b(kt, GH, F, r->kernel, GH, true, r->wt_pk);
+    if (!r->split_u) {
+        recur_pack_b(kt, H, GH, r->rec_kernel, GH, false, r->u_pk);
+        recur_pack_b(kt, GH, H, r->rec_kernel, GH, true, r->ut_pk);
+    } else {
+        recur_pack_b(kt, H, 2 * H, r->rec_kernel, GH, false, r->u_pk);
+        recur_pack_b(kt, 2 * H, H, r->rec_kernel, GH, true, r->ut_pk);
+        recur_pack_b(kt, H, H, r->rec_kernel + 2 * H, GH, false, r->uh_pk);
+        recur_pack_b(kt, H, H, r->rec_kernel + 2 * H, GH, true, r->uht_pk);
+    }
+}
+
+recur_status recur_rnn_set_weights(recur_rnn *rnn, const float *kernel,
+                                   const float *recurrent_kernel, const float *bias)
+{
+    if (rnn == NULL || kernel == NULL || recurrent_kernel == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_weights: NULL rnn or weights");
+    if (rnn->bias_rows > 0 && bias == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "recur_rnn_set_weights: bias is NULL but the layer uses a bias");
+    size_t nk, nu, nb;
+    recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
+    memmove(rnn->kernel, kernel, nk * sizeof(float));
+    memmove(rnn->rec_kernel, recurrent_kernel, nu * sizeof(float));
+    if (nb)
+        memmove(rnn->bias, bias, nb * sizeof(float));
+    pack_weights(rnn);
+    rnn->have_forward = false;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_get_weights(const recur_rnn *rnn, float *kernel, float *recurrent_kernel,
+                                   float *bias)
+{
+    if (rnn == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_get_weights: rnn is NULL");
+    size_t nk, nu, nb;
+    recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
+    if (kernel)
+        memcpy(kernel, rnn->kernel, nk * sizeof(float));
+    if (recurrent_kernel)
+        memcpy(recurrent_kernel, rnn->rec_kernel, nu * sizeof(float));
+    if (bias && nb)
+        memcpy(bias, rnn->bias, nb * sizeof(float));
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_get_grads(const recur_rnn *rnn, float *dkernel, float *drecurrent_kernel,
+                                 float *dbias)
+{
+    if (rnn == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_get_grads: rnn is NULL");
+    size_t nk, nu, nb;
+    recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
+    if (dkernel)
+        memcpy(dkernel, rnn->dkernel, nk * sizeof(float));
+    if (drecurrent_kernel)
+        memcpy(drecurrent_kernel, rnn->drec_kernel, nu * sizeof(float));
+    if (dbias && nb)
+        memcpy(dbias, rnn->dbias, nb * sizeof(float));
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_zero_grads(recur_rnn *rnn)
+{
+    if (rnn == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_zero_grads: rnn is NULL");
+    size_t nk, nu, nb;
+    recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
+    memset(rnn->dkernel, 0, nk * sizeof(float));
+    memset(rnn->drec_kernel, 0, nu * sizeof(float));
+    if (nb)
+        memset(rnn->dbias, 0, nb * sizeof(float));
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_num_threads(recur_rnn *rnn, int threads)
+{
+    if (rnn == NULL || threads < 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_num_threads: bad argument");
+    rnn->threads = threads;
+    return RECUR_OK;
+}
+
+/* ---- workspace plan ---------------------------------------------------------------------- */
+
+void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
+                         recur_rnn_plan *p)
+{
+    const size_t B = (size_t)batch, T = (size_t)steps, F = (size_t)r->F, H = (size_t)r->H;
+    const size_t GH = (size_t)r->G * H;
+    const bool gru_ra = r->cfg.cell == RECUR_GRU && !r->cfg.reset_before;
+    size_t at = 0;
+#define REGION(field, n) do { p->field = at; at += recur_round_floats(n); } while (0)
+    REGION(xt, T * B * F);
+    REGION(gates, T * B * GH);
+    REGION(rec, gru_ra ? T * B * GH : 0);            /* h·U + b_rec, kept for backward */
+    REGION(rh, r->split_u ? T * B * H : 0);          /* r ⊙ h_prev, kept for backward */
+    REGION(hseq, (T + 1) * B * H);
+    REGION(cseq, r->cfg.cell == RECUR_LSTM ? (T + 1) * B * H : 0);
+    REGION(dh, B * H);
+    REGION(dc, r->cfg.cell == RECUR_LSTM ? B * H : 0);
+    REGION(drh, r->split_u ? B * H : 0);
+    REGION(gemm, (size_t)threads * RECUR_GEMM_WORK_FLOATS);
+#undef REGION
+    p->total = at;
+}
+
+recur_status recur_rnn_ensure_workspace(recur_rnn *r, int batch, int steps, int threads)
+{
+    if (r->ws && batch <= r->cap_batch && steps <= r->cap_steps && threads <= r->cap_threads) {
+        /* Same capacity, regions laid out for the current shape. */
+        recur_rnn_make_plan(r, batch, steps, threads, &r->plan);
+        return RECUR_OK;
+    }
+    int cb = batch > r->cap_batch ? batch : r->cap_batch;
+    int cs = steps > r->cap_steps ? steps : r->cap_steps;
+    int ct = threads > r->cap_threads ? threads : r->cap_threads;
+    recur_rnn_plan cap;
+    recur_rnn_make_plan(r, cb, cs, ct, &cap);
+    float *ws = recur_alloc_aligned(cap.total * sizeof(float));
+    if (ws == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn: cannot allocate %zu bytes of workspace",
+                          cap.total * sizeof(float));
+    recur_free_aligned(r->ws);
+    r->ws = ws;
+    r->cap_batch = cb;
+    r->cap_steps = cs;
+    r->cap_threads = ct;
+    r->have_forward = false;
+    /* Regions are laid out for the current shape inside the capacity: every region of a
+     * smaller shape is no larger, so they still fit in cap.total. */
+    recur_rnn_make_plan(r, batch, steps, threads, &r->plan);
+    return RECUR_OK;
+}
+
+int recur_rnn_threads_for(const recur_rnn *r, int batch)
+{
+    int t = r->threads > 0 ? r->threads : recur_default_threads();
+    if (t > batch)
+        t = batch;
+    return t < 1 ? 1 : t;
+}
+
+recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps)
+{
+    if (rnn == NULL || max_batch < 1 || max_timesteps < 1)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_reserve: need rnn and sizes >= 1");
+    return recur_rnn_ensure_workspace(rnn, max_batch, max_timesteps,
+                                      recur_rnn_threads_for(rnn, max_batch));
+}
+
+recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int timesteps,
+                                      size_t *bytes)
+{
+    if (rnn == NULL || bytes == NULL || batch < 1 || timesteps < 1)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_workspace_size: bad argument");
+    recur_rnn_plan p;
+    recur_rnn_make_plan(rnn, batch, timesteps, recur_rnn_threads_for(rnn, batch), &p);
+    *bytes = p.total * sizeof(float);
+    return RECUR_OK;
+}
+
+void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi)
+{
+    int units = (n + unit - 1) / unit;
+    int per = units / nthr, extra = units % nthr;
+    int u0 = tid * per + (tid < extra ? tid : extra);
+    int u1 = u0 + per + (tid < extra ? 1 : 0);
+    *lo = u0 * unit < n ? u0 * unit : n;
+    *hi = u1 * unit < n ? u1 * unit : n;
+}

@@ -1,0 +1,150 @@
+/* SGEMM on every ISA against a double-precision reference, on awkward sizes, with
+ * misaligned pointers, leading dimensions wider than the matrices, guard bytes around C,
+ * and both overwrite and accumulate.
+ *
+ * Tolerance: a float dot product of length k accumulated with FMAs has error at most
+ * γ_k·Σ|a_i b_i| with γ_k ≈ k·2⁻²⁴; we allow (k+1)·FLT_EPSILON = 2(k+1)·2⁻²⁴ times
+ * (Σ|a_i b_i| + |c₀|), twice the bound, so any real indexing bug (an O(1) error) fails. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/gemm.h"
+#include "test_util.h"
+
+static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
+#define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
+
+enum form { NN_PACKED, NT, TN, NN };
+static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B", "A·B" };
+
+static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }
+
+static void check_one(const recur_kernels *const *tables, int ntables, enum form f, int m, int n,
+                      int k, test_rng *rng)
+{
+    const bool ta = f == TN, tb = f == NT;
+    const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+    const int arows = ta ? k : m, brows = tb ? n : k;
+    const bool accumulate = ((m + n + k) & 1) != 0;
+    guarded a = guarded_alloc((size_t)arows * lda, 1);
+    guarded b = guarded_alloc((size_t)brows * ldb, 3);
+    rng_fill(rng, a.p, a.n, -1.0f, 1.0f);
+    rng_fill(rng, b.p, b.n, -1.0f, 1.0f);
+    float *c0 = malloc(sizeof(float) * (size_t)m * ldc);
+    double *ref = malloc(sizeof(double) * (size_t)m * n);
+    double *mag = malloc(sizeof(double) * (size_t)m * n);
+    rng_fill(rng, c0, (size_t)m * ldc, -1.0f, 1.0f);
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) {
+            double s = 0.0, sa = 0.0;
+            for (int p = 0; p < k; p++) {
+                double av = ta ? a.p[(size_t)p * lda + i] : a.p[(size_t)i * lda + p];
+                double bv = tb ? b.p[(size_t)j * ldb + p] : b.p[(size_t)p * ldb + j];
+                s += av * bv;
+                sa += fabs(av * bv);
+            }
+            double c = accumulate ? c0[(size_t)i * ldc + j] : 0.0;
+            ref[(size_t)i * n + j] = s + c;
+            mag[(size_t)i * n + j] = sa + fabs(c);
+        }
+
+    float *work = aligned_alloc(64, RECUR_GEMM_WORK_FLOATS * sizeof(float));
+    for (int t = 0; t < ntables; t++) {
+        const recur_kernels *kt = tables[t];
+        guarded c = guarded_alloc((size_t)m * ldc, 2);
+        memcpy(c.p, c0, sizeof(float) * (size_t)m * ldc);
+        if (f == NN_PACKED) {
+            size_t np = recur_packed_b_floats(kt, k, n);
+            float *pb = aligned_alloc(64, ((np * sizeof(float)) + 63) & ~(size_t)63);
+            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
+            recur_sgemm_packed(kt, m, n, k, a.p, lda, false, pb, c.p, ldc, accumulate, work);
+            free(pb);
+        } else {
+            recur_sgemm(kt, m, n, k, a.p, lda, ta, b.p, ldb, tb, c.p, ldc, accumulate, work);
+        }
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double got = c.p[(size_t)i * ldc + j], want = ref[(size_t)i * n + j];
+                double tol = (k + 1) * FLT_EPSILON * mag[(size_t)i * n + j] + 1e-30;
+                if (!(fabs(got - want) <= tol))
+                    fail_msg("%s %s m=%d n=%d k=%d acc=%d: C[%d,%d] = %.9g, want %.9g (tol %.3g)",
+                             kt->name, form_names[f], m, n, k, accumulate, i, j, got, want, tol);
+            }
+            /* the padding between rows (ldc > n) must be untouched */
+            for (int j = n; j < ldc && i + 1 < m; j++)
+                if (memcmp(&c.p[(size_t)i * ldc + j], &c0[(size_t)i * ldc + j], sizeof(float)))
+                    fail_msg("%s %s m=%d n=%d k=%d: wrote C[%d,%d] in the row padding",
+                             kt->name, form_names[f], m, n, k, i, j);
+        }
+        if (!guard_ok(&c))
+            fail_msg("%s %s m=%d n=%d k=%d: wrote outside C", kt->name, form_names[f], m, n, k);
+        guarded_free(&c);
+    }
+    assert_true(guard_ok(&a) && guard_ok(&b));
+    free(work);
+    free(ref);
+    free(mag);
+    free(c0);
+    guarded_free(&a);
+    guarded_free(&b);
+}
+
+static void run_form(enum form f)
+{
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 0x9e3779b97f4a7c15ULL + (uint64_t)f };
+    int step = quick() ? 2 : 1;
+    for (int i = 0; i < NSIZES; i += step)
+        for (int j = 0; j < NSIZES; j += step)
+            for (int p = 0; p < NSIZES; p += step)
+                check_one(tables, nt, f, sizes[i], sizes[j], sizes[p], &rng);
+}
+
+static void test_nn_packed(void **state) { (void)state; run_form(NN_PACKED); }
+static void test_nt(void **state) { (void)state; run_form(NT); }
+static void test_tn(void **state) { (void)state; run_form(TN); }
+
+/* Sizes that cross the cache blocks (KC = 256, MC = 144, NC = 1024). */
+static void test_block_edges(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 12345 };
+    check_one(tables, nt, NN_PACKED, 150, 1030, 520, &rng);
+    check_one(tables, nt, TN, 145, 1100, 300, &rng);
+    check_one(tables, nt, NT, 290, 40, 513, &rng);
+    check_one(tables, nt, NN, 5, 2049, 3, &rng);
+}
+
+/* k = 0: C is zeroed (overwrite) or left alone (accumulate). */
+static void test_k_zero(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    float work[1];
+    for (int t = 0; t < nt; t++) {
+        float c[6] = { 1, 2, 3, 4, 5, 6 };
+        recur_sgemm(tables[t], 2, 3, 0, NULL, 1, false, NULL, 1, false, c, 3, true, work);
+        assert_true(c[5] == 6.0f);
+        recur_sgemm(tables[t], 2, 3, 0, NULL, 1, false, NULL, 1, false, c, 3, false, work);
+        for (int i = 0; i < 6; i++)
+            assert_true(c[i] == 0.0f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nn_packed),
+        cmocka_unit_test(test_nt),
+        cmocka_unit_test(test_tn),
+        cmocka_unit_test(test_block_edges),
+        cmocka_unit_test(test_k_zero),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static const uint32_t sentinel = 0x7fc0dead;   /* a NaN with a payload nobody writes */
+
+guarded guarded_alloc(size_t n, int misalign)
+{
+    guarded g;
+    g.n = n;
+    size_t total = n + 2 * GUARD + 16;
+    g.base = aligned_alloc(64, ((total * sizeof(float)) + 63) & ~(size_t)63);
+    assert_non_null(g.base);
+    for (size_t i = 0; i < total; i++)
+        memcpy(&g.base[i], &sentinel, sizeof sentinel);
+    g.p = g.base + GUARD + misalign;
+    for (size_t i = 0; i < n; i++)
+        g.p[i] = 0.0f;
+    return g;
+}
+
+int guard_ok(const guarded *g)
+{
+    for (float *q = g->base; q < g->p; q++)
+        if (memcmp(q, &sentinel, sizeof sentinel) != 0)
+            return 0;
+    for (size_t i = 0; i < GUARD; i++)
+        if (memcmp(&g->p[g->n + i], &sentinel, sizeof sentinel) != 0)
+            return 0;
+    return 1;
+}
+
+void guarded_free(guarded *g) { free(g->base); g->base = g->p = NULL; }
+
+int test_isas(const recur_kernels *tables[RECUR_ISA_COUNT])
+{
+    int n = 0;
+    for (int i = 0; i < RECUR_ISA_COUNT; i++) {
+        const recur_kernels *k;
+        if (recur_kernels_for((recur_isa)i, &k) == RECUR_OK)
+            tables[n++] = k;
+    }
+    return n;
+}
