@@ -1,0 +1,304 @@
+/* The fused gate kernels (LSTM, GRU reset_after, GRU reset_before, element-wise
+ * activations), forward and backward, on every ISA against double-precision formulas, for
+ * every pair of activations and H over awkward sizes (vector tails).
+ *
+ * Tolerance 1e-5·max(1, |ref|): each output is at most ~10 float operations on inputs of
+ * magnitude ≤ 3, including ≤ 1-ulp (SLEEF u10, libm) transcendentals, which bounds the
+ * error near 10·2⁻²³ ≈ 1.2e-6 relative; any indexing or formula slip is O(0.1). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_cells.h"
+#include "test_util.h"
+
+static const int units[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
+#define NUNITS ((int)(sizeof units / sizeof units[0]))
+static const recur_activation acts[] = { RECUR_ACT_TANH, RECUR_ACT_SIGMOID, RECUR_ACT_RELU,
+                                         RECUR_ACT_LINEAR, RECUR_ACT_HARD_SIGMOID };
+#define NACTS 5
+
+/* Every buffer is misaligned by one float and fenced by guard words, checked on free. */
+#define MAX_LIVE 64
+static guarded live[MAX_LIVE];
+static void *gmalloc(size_t bytes)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i].base == NULL) {
+            live[i] = guarded_alloc((bytes + 7) / sizeof(float), 1);
+            return live[i].p;
+        }
+    fail_msg("too many live buffers");
+    return NULL;
+}
+static void gfree(void *p)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (live[i].base && (void *)live[i].p == p) {
+            if (!guard_ok(&live[i]))
+                fail_msg("a kernel wrote outside its buffer");
+            guarded_free(&live[i]);
+            return;
+        }
+}
+#define malloc gmalloc
+#define free gfree
+
+static void expect_close(const char *what, const char *isa, int H, int ai, int ri,
+                         const float *got, const double *want, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double tol = 1e-5 * fmax(1.0, fabs(want[i]));
+        if (!(fabs(got[i] - want[i]) <= tol))
+            fail_msg("%s %s H=%d act=%d rec_act=%d: [%zu] = %.9g, want %.9g", what, isa, H,
+                     (int)acts[ai], (int)acts[ri], i, got[i], want[i]);
+    }
+}
+
+/* All buffers of one case; rows × H states, rows × G·H gates. */
+typedef struct {
+    int rows, H, G;
+    float *g_pre, *q_pre, *c_prev, *h_prev, *dh, *dc_in, *drh;
+    float *bias;
+} case_data;
+
+static case_data make_case(test_rng *rng, int rows, int H, int G)
+{
+    case_data d = { rows, H, G, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL };
+    size_t ng = (size_t)rows * G * H, ns = (size_t)rows * H;
+    d.g_pre = malloc(ng * sizeof(float));
+    d.q_pre = malloc(ng * sizeof(float));
+    d.c_prev = malloc(ns * sizeof(float));
+    d.h_prev = malloc(ns * sizeof(float));
+    d.dh = malloc(ns * sizeof(float));
+    d.dc_in = malloc(ns * sizeof(float));
+    d.drh = malloc(ns * sizeof(float));
+    d.bias = malloc((size_t)G * H * sizeof(float));
+    rng_fill(rng, d.g_pre, ng, -3.0f, 3.0f);
+    rng_fill(rng, d.q_pre, ng, -2.0f, 2.0f);
+    rng_fill(rng, d.c_prev, ns, -2.0f, 2.0f);
+    rng_fill(rng, d.h_prev, ns, -1.0f, 1.0f);
+    rng_fill(rng, d.dh, ns, -1.0f, 1.0f);
+    rng_fill(rng, d.dc_in, ns, -1.0f, 1.0f);
+    rng_fill(rng, d.drh, ns, -1.0f, 1.0f);
+    rng_fill(rng, d.bias, (size_t)G * H, -0.5f, 0.5f);
+    return d;
+}
+
+static void free_case(case_data *d)
+{
+    free(d->g_pre); free(d->q_pre); free(d->c_prev); free(d->h_prev);
+    free(d->dh); free(d->dc_in); free(d->drh); free(d->bias);
+}
+
+static float *copy_f(const float *x, size_t n)
+{
+    float *y = malloc(n * sizeof(float));
+    memcpy(y, x, n * sizeof(float));
+    return y;
+}
+
+static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int ri)
+{
+    const int rows = d->rows, H = d->H;
+    const recur_activation act = acts[ai], ract = acts[ri];
+    size_t ng = (size_t)rows * 4 * H, ns = (size_t)rows * H;
+    float *g = copy_f(d->g_pre, ng), *c = malloc(ns * 4), *h = malloc(ns * 4);
+    recur_lstm_fwd_args fa = { rows, H, act, ract, g, d->c_prev, c, h };
+    kt->lstm_fwd(&fa);
+    double *wg = malloc(ng * 8), *wc = malloc(ns * 8), *wh = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = d->g_pre + (size_t)r * 4 * H;
+            double i = ref_act(p[j], ract), f = ref_act(p[H + j], ract);
+            double gg = ref_act(p[2 * H + j], act), o = ref_act(p[3 * H + j], ract);
+            double cv = f * d->c_prev[(size_t)r * H + j] + i * gg;
+            double *q = wg + (size_t)r * 4 * H;
+            q[j] = i; q[H + j] = f; q[2 * H + j] = gg; q[3 * H + j] = o;
+            wc[(size_t)r * H + j] = cv;
+            wh[(size_t)r * H + j] = o * ref_act(cv, act);
+        }
+    expect_close("lstm_fwd gates", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("lstm_fwd c", kt->name, H, ai, ri, c, wc, ns);
+    expect_close("lstm_fwd h", kt->name, H, ai, ri, h, wh, ns);
+
+    /* backward from the kernel's own forward outputs */
+    float *dc = copy_f(d->dc_in, ns);
+    float *ga = copy_f(g, ng);
+    recur_lstm_bwd_args ba = { rows, H, act, ract, g, d->c_prev, c, d->dh, dc };
+    kt->lstm_bwd(&ba);
+    double *wdc = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = ga + (size_t)r * 4 * H;
+            size_t s = (size_t)r * H + j;
+            double i = p[j], f = p[H + j], gg = p[2 * H + j], o = p[3 * H + j];
+            double tc = ref_act(c[s], act), dhv = d->dh[s];
+            double dcv = d->dc_in[s] + dhv * o * ref_dact(tc, act);
+            double *q = wg + (size_t)r * 4 * H;
+            q[j] = dcv * gg * ref_dact(i, ract);
+            q[H + j] = dcv * d->c_prev[s] * ref_dact(f, ract);
+            q[2 * H + j] = dcv * i * ref_dact(gg, act);
+            q[3 * H + j] = dhv * tc * ref_dact(o, ract);
+            wdc[s] = dcv * f;
+        }
+    expect_close("lstm_bwd dgates", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("lstm_bwd dc_prev", kt->name, H, ai, ri, dc, wdc, ns);
+    free(g); free(c); free(h); free(wg); free(wc); free(wh); free(dc); free(ga); free(wdc);
+}
+
+static void check_gru(const recur_kernels *kt, const case_data *d, int ai, int ri, bool with_bias)
+{
+    const int rows = d->rows, H = d->H;
+    const recur_activation act = acts[ai], ract = acts[ri];
+    size_t ng = (size_t)rows * 3 * H, ns = (size_t)rows * H;
+    float *g = copy_f(d->g_pre, ng), *q = copy_f(d->q_pre, ng), *h = malloc(ns * 4);
+    recur_gru_fwd_args fa = { rows, H, act, ract, g, q, with_bias ? d->bias : NULL, d->h_prev, h };
+    kt->gru_fwd(&fa);
+    double *wg = malloc(ng * 8), *wq = malloc(ng * 8), *wh = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = d->g_pre + (size_t)r * 3 * H, *pq = d->q_pre + (size_t)r * 3 * H;
+            double qz = pq[j], qr = pq[H + j], qh = pq[2 * H + j];
+            if (with_bias) {
+                qz += d->bias[j]; qr += d->bias[H + j]; qh += d->bias[2 * H + j];
+            }
+            double z = ref_act(p[j] + qz, ract), rr = ref_act(p[H + j] + qr, ract);
+            double hh = ref_act(p[2 * H + j] + rr * qh, act);
+            size_t s = (size_t)r * H + j;
+            double *o = wg + (size_t)r * 3 * H, *oq = wq + (size_t)r * 3 * H;
+            o[j] = z; o[H + j] = rr; o[2 * H + j] = hh;
+            oq[j] = qz; oq[H + j] = qr; oq[2 * H + j] = qh;
+            wh[s] = z * d->h_prev[s] + (1 - z) * hh;
+        }
+    expect_close("gru_fwd gates", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("gru_fwd rec", kt->name, H, ai, ri, q, wq, ng);
+    expect_close("gru_fwd h", kt->name, H, ai, ri, h, wh, ns);
+
+    float *ga = copy_f(g, ng), *qa = copy_f(q, ng), *dhp = malloc(ns * 4);
+    recur_gru_bwd_args ba = { rows, H, act, ract, g, q, d->h_prev, d->dh, dhp };
+    kt->gru_bwd(&ba);
+    double *wdhp = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = ga + (size_t)r * 3 * H, *pq = qa + (size_t)r * 3 * H;
+            size_t s = (size_t)r * H + j;
+            double z = p[j], rr = p[H + j], hh = p[2 * H + j], dhv = d->dh[s];
+            double dz = dhv * (d->h_prev[s] - hh) * ref_dact(z, ract);
+            double dhh = dhv * (1 - z) * ref_dact(hh, act);
+            double dr = dhh * pq[2 * H + j] * ref_dact(rr, ract);
+            double *o = wg + (size_t)r * 3 * H, *oq = wq + (size_t)r * 3 * H;
+            o[j] = dz; o[H + j] = dr; o[2 * H + j] = dhh;
+            oq[j] = dz; oq[H + j] = dr; oq[2 * H + j] = dhh * rr;
+            wdhp[s] = dhv * z;
+        }
+    expect_close("gru_bwd dgx", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("gru_bwd dgh", kt->name, H, ai, ri, q, wq, ng);
+    expect_close("gru_bwd dh_prev", kt->name, H, ai, ri, dhp, wdhp, ns);
+    free(g); free(q); free(h); free(wg); free(wq); free(wh); free(ga); free(qa); free(dhp);
+    free(wdhp);
+}
+
+static void check_gru_rb(const recur_kernels *kt, const case_data *d, int ai, int ri)
+{
+    const int rows = d->rows, H = d->H;
+    const recur_activation act = acts[ai], ract = acts[ri];
+    size_t ng = (size_t)rows * 3 * H, ns = (size_t)rows * H;
+    float *g = copy_f(d->g_pre, ng), *rh = malloc(ns * 4), *h = malloc(ns * 4);
+    recur_gru_rb_fwd_args fa = { rows, H, act, ract, g, d->h_prev, rh, h };
+    kt->gru_rb_fwd1(&fa);
+    kt->gru_rb_fwd2(&fa);   /* the h preactivation slot is taken as already complete */
+    double *wg = malloc(ng * 8), *wrh = malloc(ns * 8), *wh = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = d->g_pre + (size_t)r * 3 * H;
+            size_t s = (size_t)r * H + j;
+            double z = ref_act(p[j], ract), rr = ref_act(p[H + j], ract);
+            double hh = ref_act(p[2 * H + j], act);
+            double *o = wg + (size_t)r * 3 * H;
+            o[j] = z; o[H + j] = rr; o[2 * H + j] = hh;
+            wrh[s] = rr * d->h_prev[s];
+            wh[s] = z * d->h_prev[s] + (1 - z) * hh;
+        }
+    expect_close("gru_rb_fwd gates", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("gru_rb_fwd rh", kt->name, H, ai, ri, rh, wrh, ns);
+    expect_close("gru_rb_fwd h", kt->name, H, ai, ri, h, wh, ns);
+
+    float *ga = copy_f(g, ng), *dhp = malloc(ns * 4);
+    recur_gru_rb_bwd_args ba = { rows, H, act, ract, g, d->h_prev, d->dh, d->drh, dhp };
+    kt->gru_rb_bwd1(&ba);
+    kt->gru_rb_bwd2(&ba);
+    double *wdhp = malloc(ns * 8);
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < H; j++) {
+            const float *p = ga + (size_t)r * 3 * H;
+            size_t s = (size_t)r * H + j;
+            double z = p[j], rr = p[H + j], hh = p[2 * H + j], dhv = d->dh[s];
+            double *o = wg + (size_t)r * 3 * H;
+            o[j] = dhv * (d->h_prev[s] - hh) * ref_dact(z, ract);
+            o[H + j] = d->drh[s] * d->h_prev[s] * ref_dact(rr, ract);
+            o[2 * H + j] = dhv * (1 - z) * ref_dact(hh, act);
+            wdhp[s] = dhv * z + d->drh[s] * rr;
+        }
+    expect_close("gru_rb_bwd dgates", kt->name, H, ai, ri, g, wg, ng);
+    expect_close("gru_rb_bwd dh_prev", kt->name, H, ai, ri, dhp, wdhp, ns);
+    free(g); free(rh); free(h); free(wg); free(wrh); free(wh); free(ga); free(dhp); free(wdhp);
+}
+
+static void check_act(const recur_kernels *kt, const case_data *d, int ai)
+{
+    const size_t n = (size_t)d->rows * d->H;
+    float *y = malloc(n * 4), *dx = malloc(n * 4);
+    double *wy = malloc(n * 8), *wdx = malloc(n * 8);
+    kt->act_forward(n, acts[ai], d->g_pre, y);
+    kt->act_backward(n, acts[ai], y, d->dh, dx);
+    for (size_t i = 0; i < n; i++) {
+        wy[i] = ref_act(d->g_pre[i], acts[ai]);
+        wdx[i] = d->dh[i] * ref_dact(y[i], acts[ai]);
+    }
+    expect_close("act_forward", kt->name, d->H, ai, ai, y, wy, n);
+    expect_close("act_backward", kt->name, d->H, ai, ai, dx, wdx, n);
+    free(y); free(dx); free(wy); free(wdx);
+}
+
+enum which { LSTM, GRU, GRU_NOBIAS, GRU_RB, ACT };
+
+static void run(enum which w)
+{
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 0xabcdef12345ULL + (uint64_t)w };
+    const int G = w == LSTM ? 4 : w == ACT ? 1 : 3;
+    for (int u = 0; u < NUNITS; u++)
+        for (int rows = 1; rows <= 3; rows += 2) {
+            case_data d = make_case(&rng, rows, units[u], G);
+            for (int t = 0; t < nt; t++)
+                for (int ai = 0; ai < NACTS; ai++)
+                    for (int ri = 0; ri < NACTS; ri++) {
+                        if (w == LSTM) check_lstm(tables[t], &d, ai, ri);
+                        else if (w == GRU) check_gru(tables[t], &d, ai, ri, true);
+                        else if (w == GRU_NOBIAS) check_gru(tables[t], &d, ai, ri, false);
+                        else if (w == GRU_RB) check_gru_rb(tables[t], &d, ai, ri);
+                        else if (ri == 0) check_act(tables[t], &d, ai);
+                    }
+            free_case(&d);
+        }
+}
+
+static void test_lstm(void **s) { (void)s; run(LSTM); }
+static void test_gru(void **s) { (void)s; run(GRU); }
+static void test_gru_no_rec_bias(void **s) { (void)s; run(GRU_NOBIAS); }
+static void test_gru_reset_before(void **s) { (void)s; run(GRU_RB); }
+static void test_activations(void **s) { (void)s; run(ACT); }
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_gru),
+        cmocka_unit_test(test_gru_no_rec_bias),
+        cmocka_unit_test(test_gru_reset_before),
+        cmocka_unit_test(test_activations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,80 @@
+/* Vector helpers (axpy, scale, Σx², clamp, Adam step) on every ISA against double
+ * references, on tail sizes, misaligned, with guards. Tolerance: one or two roundings per
+ * element (2 FLT_EPSILON relative); Σx² is a float sum of ≤ 1024-term blocks: (b+1)·ε·Σ. */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257, 1023, 1025, 5000 };
+#define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
+
+static void near(const char *what, const char *isa, size_t n, double got, double want, double tol)
+{
+    if (!(fabs(got - want) <= tol))
+        fail_msg("%s %s n=%zu: %.9g, want %.9g", what, isa, n, got, want);
+}
+
+static void test_helpers(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 77 };
+    for (int si = 0; si < NSIZES; si++) {
+        size_t n = (size_t)sizes[si];
+        guarded x = guarded_alloc(n, 1), y = guarded_alloc(n, 3);
+        guarded m = guarded_alloc(n, 2), v = guarded_alloc(n, 5), w = guarded_alloc(n, 7);
+        float *x0 = malloc(n * 4), *y0 = malloc(n * 4), *m0 = malloc(n * 4), *v0 = malloc(n * 4);
+        float *w0 = malloc(n * 4);
+        rng_fill(&rng, x0, n, -2, 2);
+        rng_fill(&rng, y0, n, -2, 2);
+        rng_fill(&rng, m0, n, -1, 1);
+        rng_fill(&rng, v0, n, 0, 1);
+        rng_fill(&rng, w0, n, -1, 1);
+        for (int t = 0; t < nt; t++) {
+            const recur_kernels *k = tables[t];
+            memcpy(x.p, x0, n * 4);
+            memcpy(y.p, y0, n * 4);
+            k->axpy(n, 0.75f, x.p, y.p);
+            for (size_t i = 0; i < n; i++)
+                near("axpy", k->name, n, y.p[i], 0.75 * x0[i] + y0[i], 4 * FLT_EPSILON);
+            k->scale(n, -1.5f, x.p);
+            for (size_t i = 0; i < n; i++)
+                near("scale", k->name, n, x.p[i], -1.5 * x0[i], 2 * FLT_EPSILON * fabs(x0[i]));
+            double ss = 0, sa = 0;
+            for (size_t i = 0; i < n; i++)
+                ss += (double)y0[i] * y0[i];
+            sa = ss;
+            near("sum_squares", k->name, n, k->sum_squares(n, y0), ss, 1025 * FLT_EPSILON * sa);
+            memcpy(x.p, x0, n * 4);
+            k->clamp(n, -0.5f, 0.25f, x.p);
+            for (size_t i = 0; i < n; i++)
+                near("clamp", k->name, n, x.p[i], fmin(fmax(x0[i], -0.5), 0.25), 0);
+            memcpy(m.p, m0, n * 4);
+            memcpy(v.p, v0, n * 4);
+            memcpy(w.p, w0, n * 4);
+            k->adam_step(n, 0.01f, 0.9f, 0.999f, 1e-7f, x0, m.p, v.p, w.p);
+            for (size_t i = 0; i < n; i++) {
+                double g = x0[i];
+                double mm = m0[i] + (g - m0[i]) * (1 - 0.9f);
+                double vv = v0[i] + (g * g - v0[i]) * (1 - 0.999f);
+                double ww = w0[i] - 0.01f * mm / (sqrt(vv) + 1e-7f);
+                near("adam m", k->name, n, m.p[i], mm, 8 * FLT_EPSILON);
+                near("adam v", k->name, n, v.p[i], vv, 8 * FLT_EPSILON * (1 + vv));
+                near("adam w", k->name, n, w.p[i], ww, 1e-5 * 0.01 * (1 + fabs(mm / (sqrt(vv) + 1e-7))) + 4 * FLT_EPSILON);
+            }
+        }
+        assert_true(guard_ok(&x) && guard_ok(&y) && guard_ok(&m) && guard_ok(&v) && guard_ok(&w));
+        guarded_free(&x); guarded_free(&y); guarded_free(&m); guarded_free(&v); guarded_free(&w);
+        free(x0); free(y0); free(m0); free(v0); free(w0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_helpers) };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
