@@ -1,0 +1,102 @@
+/* A double-precision reference of a whole recurrent layer, straight from the Keras 3
+ * cell definitions (keras/src/layers/rnn/{simple_rnn,lstm,gru}.py), independent of the
+ * library's kernels. Used for finite-difference gradient checks. */
+#ifndef RECUR_TEST_REF_RNN_H
+#define RECUR_TEST_REF_RNN_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_cells.h"
+
+typedef struct {
+    recur_cell cell;
+    int F, H, B, T;
+    recur_activation act, rec_act;   /* resolved */
+    bool no_bias, reset_before, go_backwards;
+} ref_config;
+
+static inline int ref_gates(const ref_config *c) { return c->cell == RECUR_LSTM ? 4 : c->cell == RECUR_GRU ? 3 : 1; }
+static inline int ref_bias_rows(const ref_config *c)
+{
+    return c->no_bias ? 0 : (c->cell == RECUR_GRU && !c->reset_before) ? 2 : 1;
+}
+
+/* Parameters and inputs in double, Keras layout. h0/c0 may be NULL (zeros). */
+typedef struct {
+    const double *x, *h0, *c0, *kernel, *rec, *bias;
+} ref_inputs;
+
+/* y [B,T,H], h_last, c_last [B,H] (c_last ignored unless LSTM). */
+static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, double *h_last,
+                        double *c_last)
+{
+    const int F = c->F, H = c->H, G = ref_gates(c), GH = G * H;
+    double *h = calloc((size_t)H, sizeof(double)), *cs = calloc((size_t)H, sizeof(double));
+    double *zx = malloc(sizeof(double) * GH), *zh = malloc(sizeof(double) * GH);
+    double *hn = malloc(sizeof(double) * H), *rh = malloc(sizeof(double) * H);
+    for (int b = 0; b < c->B; b++) {
+        for (int j = 0; j < H; j++) {
+            h[j] = in->h0 ? in->h0[b * H + j] : 0.0;
+            cs[j] = in->c0 ? in->c0[b * H + j] : 0.0;
+        }
+        for (int s = 0; s < c->T; s++) {
+            int t = c->go_backwards ? c->T - 1 - s : s;
+            const double *xt = in->x + ((size_t)b * c->T + t) * F;
+            for (int g = 0; g < GH; g++) {
+                double a = 0, r = 0;
+                for (int f = 0; f < F; f++)
+                    a += xt[f] * in->kernel[f * GH + g];
+                for (int k = 0; k < H; k++)
+                    r += h[k] * in->rec[k * GH + g];
+                if (!c->no_bias)
+                    a += in->bias[g];
+                if (!c->no_bias && ref_bias_rows(c) == 2)
+                    r += in->bias[GH + g];
+                zx[g] = a;
+                zh[g] = r;
+            }
+            if (c->cell == RECUR_SIMPLE_RNN) {
+                for (int j = 0; j < H; j++)
+                    hn[j] = ref_act(zx[j] + zh[j], c->act);
+            } else if (c->cell == RECUR_LSTM) {
+                for (int j = 0; j < H; j++) {
+                    double i = ref_act(zx[j] + zh[j], c->rec_act);
+                    double f = ref_act(zx[H + j] + zh[H + j], c->rec_act);
+                    double g = ref_act(zx[2 * H + j] + zh[2 * H + j], c->act);
+                    double o = ref_act(zx[3 * H + j] + zh[3 * H + j], c->rec_act);
+                    cs[j] = f * cs[j] + i * g;
+                    hn[j] = o * ref_act(cs[j], c->act);
+                }
+            } else if (!c->reset_before) {
+                for (int j = 0; j < H; j++) {
+                    double z = ref_act(zx[j] + zh[j], c->rec_act);
+                    double r = ref_act(zx[H + j] + zh[H + j], c->rec_act);
+                    double hh = ref_act(zx[2 * H + j] + r * zh[2 * H + j], c->act);
+                    hn[j] = z * h[j] + (1 - z) * hh;
+                }
+            } else {
+                /* reset before: hh = act(x·W_h + b_h + (r ⊙ h)·U_h) */
+                for (int j = 0; j < H; j++)
+                    rh[j] = ref_act(zx[H + j] + zh[H + j], c->rec_act) * h[j];
+                for (int j = 0; j < H; j++) {
+                    double z = ref_act(zx[j] + zh[j], c->rec_act), u = 0;
+                    for (int k = 0; k < H; k++)
+                        u += rh[k] * in->rec[k * GH + 2 * H + j];
+                    double hh = ref_act(zx[2 * H + j] + u, c->act);
+                    hn[j] = z * h[j] + (1 - z) * hh;
+                }
+            }
+            memcpy(h, hn, sizeof(double) * H);
+            if (y)
+                memcpy(y + ((size_t)b * c->T + s) * H, h, sizeof(double) * H);
+        }
+        if (h_last)
+            memcpy(h_last + (size_t)b * H, h, sizeof(double) * H);
+        if (c_last && c->cell == RECUR_LSTM)
+            memcpy(c_last + (size_t)b * H, cs, sizeof(double) * H);
+    }
+    free(h); free(cs); free(zx); free(zh); free(hn); free(rh);
+}
+
+#endif

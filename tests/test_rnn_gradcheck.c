@@ -1,0 +1,252 @@
+/* Gradient checks of every recurrent layer configuration: the layer's analytic gradients
+ * (float) against central finite differences of an independent double-precision reference
+ * (ref_rnn.h), for every cell, every activation pair, both GRU forms, go_backwards, initial
+ * states and no_bias; the forward outputs against the same reference.
+ *
+ * Tolerances: forward 1e-5·(1+|v|) (float rounding through a few dozen operations);
+ * gradients 1e-4·(1+|g|): float backward error (~1e-6 relative) plus the finite
+ * difference's truncation error (h = 1e-5, O(h²) ≈ 1e-10) — an error in any formula or
+ * index is orders of magnitude larger. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref_rnn.h"
+#include "test_util.h"
+
+typedef struct {
+    ref_config c;
+    bool has_h0, has_c0;
+} gc_case;
+
+typedef struct {
+    size_t nx, ns, nk, nu, nb, ny;
+    float *x, *h0, *c0, *kernel, *rec, *bias, *wy, *wh, *wc;
+} gc_data;
+
+static float *rnd(test_rng *r, size_t n, float lo, float hi)
+{
+    float *p = malloc((n ? n : 1) * sizeof(float));
+    rng_fill(r, p, n, lo, hi);
+    return p;
+}
+
+static gc_data make_data(const ref_config *c, test_rng *r)
+{
+    gc_data d;
+    const int G = ref_gates(c), GH = G * c->H;
+    d.nx = (size_t)c->B * c->T * c->F;
+    d.ns = (size_t)c->B * c->H;
+    d.nk = (size_t)c->F * GH;
+    d.nu = (size_t)c->H * GH;
+    d.nb = (size_t)ref_bias_rows(c) * GH;
+    d.ny = (size_t)c->B * c->T * c->H;
+    d.x = rnd(r, d.nx, -1, 1);
+    d.h0 = rnd(r, d.ns, -1, 1);
+    d.c0 = rnd(r, d.ns, -1, 1);
+    d.kernel = rnd(r, d.nk, -0.6f, 0.6f);
+    d.rec = rnd(r, d.nu, -0.6f, 0.6f);
+    d.bias = rnd(r, d.nb, -0.5f, 0.5f);
+    d.wy = rnd(r, d.ny, -1, 1);
+    d.wh = rnd(r, d.ns, -1, 1);
+    d.wc = rnd(r, d.ns, -1, 1);
+    return d;
+}
+
+static void free_data(gc_data *d)
+{
+    free(d->x); free(d->h0); free(d->c0); free(d->kernel); free(d->rec); free(d->bias);
+    free(d->wy); free(d->wh); free(d->wc);
+}
+
+static double *to_double(const float *p, size_t n)
+{
+    double *q = malloc((n ? n : 1) * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        q[i] = p[i];
+    return q;
+}
+
+/* L = Σ wy·y + Σ wh·h_last (+ Σ wc·c_last) of the double reference */
+static double ref_loss(const gc_case *k, const gc_data *d, double *const p[6])
+{
+    const ref_config *c = &k->c;
+    double *y = malloc(sizeof(double) * d->ny), *hl = malloc(sizeof(double) * d->ns);
+    double *cl = malloc(sizeof(double) * d->ns);
+    ref_inputs in = { p[0], p[1], c->cell == RECUR_LSTM ? p[2] : NULL, p[3], p[4], p[5] };
+    ref_forward(c, &in, y, hl, cl);
+    double L = 0;
+    for (size_t i = 0; i < d->ny; i++)
+        L += d->wy[i] * y[i];
+    for (size_t i = 0; i < d->ns; i++) {
+        L += d->wh[i] * hl[i];
+        if (c->cell == RECUR_LSTM)
+            L += d->wc[i] * cl[i];
+    }
+    free(y); free(hl); free(cl);
+    return L;
+}
+
+static recur_rnn *make_layer(const gc_case *k, const gc_data *d)
+{
+    recur_rnn_config cfg = { .cell = k->c.cell, .input_size = k->c.F, .units = k->c.H,
+                             .activation = k->c.act, .recurrent_activation = k->c.rec_act,
+                             .no_bias = k->c.no_bias, .reset_before = k->c.reset_before,
+                             .go_backwards = k->c.go_backwards };
+    recur_rnn *rnn = NULL;
+    assert_int_equal(recur_rnn_create(&cfg, &rnn), RECUR_OK);
+    assert_int_equal(recur_rnn_set_weights(rnn, d->kernel, d->rec, k->c.no_bias ? NULL : d->bias),
+                     RECUR_OK);
+    return rnn;
+}
+
+static const char *cell_name(const ref_config *c)
+{
+    return c->cell == RECUR_LSTM ? "lstm" : c->cell == RECUR_SIMPLE_RNN ? "rnn"
+           : c->reset_before ? "gru(reset_before)" : "gru";
+}
+
+static void check_case(const gc_case *k, uint64_t seed)
+{
+    const ref_config *c = &k->c;
+    const bool lstm = c->cell == RECUR_LSTM;
+    test_rng r = { seed };
+    gc_data d = make_data(c, &r);
+    recur_rnn *rnn = make_layer(k, &d);
+
+    float *y = malloc(sizeof(float) * d.ny), *hl = malloc(sizeof(float) * d.ns);
+    float *cl = malloc(sizeof(float) * d.ns);
+    assert_int_equal(recur_rnn_forward(rnn, c->B, c->T, d.x, k->has_h0 ? d.h0 : NULL,
+                                       k->has_c0 && lstm ? d.c0 : NULL, y, hl, lstm ? cl : NULL),
+                     RECUR_OK);
+
+    /* the double reference sees zeros where the layer was given NULL */
+    if (!k->has_h0)
+        memset(d.h0, 0, sizeof(float) * d.ns);
+    if (!k->has_c0 || !lstm)
+        memset(d.c0, 0, sizeof(float) * d.ns);
+    double *p[6] = { to_double(d.x, d.nx), to_double(d.h0, d.ns), to_double(d.c0, d.ns),
+                     to_double(d.kernel, d.nk), to_double(d.rec, d.nu), to_double(d.bias, d.nb) };
+    {
+        double *ry = malloc(sizeof(double) * d.ny), *rh = malloc(sizeof(double) * d.ns);
+        double *rc = malloc(sizeof(double) * d.ns);
+        ref_inputs in = { p[0], p[1], lstm ? p[2] : NULL, p[3], p[4], p[5] };
+        ref_forward(c, &in, ry, rh, rc);
+        for (size_t i = 0; i < d.ny; i++)
+            if (!(fabs(y[i] - ry[i]) <= 1e-5 * (1 + fabs(ry[i]))))
+                fail_msg("%s act=%d/%d: y[%zu] = %.8g, reference %.8g", cell_name(c), c->act,
+                         c->rec_act, i, y[i], ry[i]);
+        for (size_t i = 0; i < d.ns; i++) {
+            if (!(fabs(hl[i] - rh[i]) <= 1e-5 * (1 + fabs(rh[i]))))
+                fail_msg("%s: h_last[%zu] = %.8g, reference %.8g", cell_name(c), i, hl[i], rh[i]);
+            if (lstm && !(fabs(cl[i] - rc[i]) <= 1e-5 * (1 + fabs(rc[i]))))
+                fail_msg("%s: c_last[%zu] = %.8g, reference %.8g", cell_name(c), i, cl[i], rc[i]);
+        }
+        free(ry); free(rh); free(rc);
+    }
+
+    float *dx = malloc(sizeof(float) * (d.nx ? d.nx : 1)), *dh0 = malloc(sizeof(float) * d.ns);
+    float *dc0 = malloc(sizeof(float) * d.ns);
+    float *dk = malloc(sizeof(float) * d.nk), *du = malloc(sizeof(float) * d.nu);
+    float *db = malloc(sizeof(float) * (d.nb ? d.nb : 1));
+    assert_int_equal(recur_rnn_zero_grads(rnn), RECUR_OK);
+    assert_int_equal(recur_rnn_backward(rnn, d.wy, d.wh, lstm ? d.wc : NULL, dx, dh0,
+                                        lstm ? dc0 : NULL), RECUR_OK);
+    assert_int_equal(recur_rnn_get_grads(rnn, dk, du, c->no_bias ? NULL : db), RECUR_OK);
+
+    const float *analytic[6] = { dx, dh0, dc0, dk, du, db };
+    const size_t counts[6] = { d.nx, d.ns, lstm ? d.ns : 0, d.nk, d.nu, d.nb };
+    const char *names[6] = { "dx", "dh0", "dc0", "dkernel", "drecurrent_kernel", "dbias" };
+    const double eps = 1e-5;
+    for (int a = 0; a < 6; a++)
+        for (size_t i = 0; i < counts[a]; i++) {
+            double keep = p[a][i];
+            p[a][i] = keep + eps;
+            double lp = ref_loss(k, &d, p);
+            p[a][i] = keep - eps;
+            double lm = ref_loss(k, &d, p);
+            p[a][i] = keep;
+            double fd = (lp - lm) / (2 * eps);
+            double an = analytic[a][i], tol = 1e-4 * (1 + fabs(fd));
+            if (fabs(an - fd) <= tol)
+                continue;
+            /* On a kink of relu/hard_sigmoid (e.g. c = 0 exactly when c0 = 0 and
+             * relu(z) = 0) the central difference averages two one-sided slopes; TF
+             * and recur take one side (relu'(0) = 0). Accept a one-sided match there. */
+            double l0 = ref_loss(k, &d, p), right = (lp - l0) / eps, left = (l0 - lm) / eps;
+            bool kink = fabs(right - left) > 1e-3 * (1 + fabs(fd));
+            if (kink && (fabs(an - right) <= 1e-3 * (1 + fabs(right)) ||
+                         fabs(an - left) <= 1e-3 * (1 + fabs(left))))
+                continue;
+            fail_msg("%s act=%d rec_act=%d bwd=%d nobias=%d h0=%d B=%d T=%d F=%d H=%d: "
+                     "%s[%zu] = %.8g, finite difference %.8g (left %.8g, right %.8g)",
+                     cell_name(c), c->act, c->rec_act, c->go_backwards, c->no_bias,
+                     k->has_h0, c->B, c->T, c->F, c->H, names[a], i, an, fd, left, right);
+        }
+
+    /* backward consumed the forward: a second one is refused */
+    assert_int_equal(recur_rnn_backward(rnn, d.wy, NULL, NULL, NULL, NULL, NULL), RECUR_ERR_STATE);
+
+    for (int a = 0; a < 6; a++)
+        free(p[a]);
+    free(y); free(hl); free(cl); free(dx); free(dh0); free(dc0); free(dk); free(du); free(db);
+    recur_rnn_free(rnn);
+    free_data(&d);
+}
+
+static const recur_activation all_acts[] = { RECUR_ACT_TANH, RECUR_ACT_SIGMOID, RECUR_ACT_RELU,
+                                             RECUR_ACT_LINEAR, RECUR_ACT_HARD_SIGMOID };
+
+static void run_cell(recur_cell cell, bool reset_before)
+{
+    const bool gated = cell != RECUR_SIMPLE_RNN;
+    uint64_t seed = 1000 + (uint64_t)cell * 100 + reset_before;
+    int n = 0;
+    /* every activation pair, sizes and flags varying with the case number */
+    for (int a = 0; a < 5; a++)
+        for (int ra = 0; ra < (gated ? 5 : 1); ra++, n++) {
+            gc_case k = { { cell, 1 + n % 3, 1 + (n * 2) % 5, 1 + n % 3, 1 + n % 4,
+                            all_acts[a], gated ? all_acts[ra] : RECUR_ACT_SIGMOID,
+                            n % 4 == 3, reset_before, n % 2 == 1 },
+                          n % 3 != 0, n % 3 == 1 };
+            check_case(&k, seed + (uint64_t)n);
+        }
+    /* every combination of the flags, Keras default activations, odd sizes */
+    for (int flags = 0; flags < 16; flags++, n++) {
+        gc_case k = { { cell, 3, 5, 2 + flags % 2, 3 + flags % 3, RECUR_ACT_TANH,
+                        RECUR_ACT_SIGMOID, flags & 1, reset_before, (flags >> 1) & 1 },
+                      (flags >> 2) & 1, (flags >> 3) & 1 };
+        check_case(&k, seed + (uint64_t)n);
+    }
+}
+
+static void test_simple_rnn(void **s) { (void)s; run_cell(RECUR_SIMPLE_RNN, false); }
+static void test_lstm(void **s) { (void)s; run_cell(RECUR_LSTM, false); }
+static void test_gru_reset_after(void **s) { (void)s; run_cell(RECUR_GRU, false); }
+static void test_gru_reset_before(void **s) { (void)s; run_cell(RECUR_GRU, true); }
+
+/* Larger shapes than the kernels' tiles (H, F past one vector; B past one tile), so the
+ * GEMM blocking and the thread shards are exercised by the finite differences too. */
+static void test_larger_shapes(void **s)
+{
+    (void)s;
+    const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
+    for (int i = 0; i < 4; i++) {
+        gc_case k = { { cells[i], 19, 17, 9, 3, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
+                        i == 3, i == 1 }, true, true };
+        check_case(&k, 77 + (uint64_t)i);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_rnn),
+        cmocka_unit_test(test_lstm),
+        cmocka_unit_test(test_gru_reset_after),
+        cmocka_unit_test(test_gru_reset_before),
+        cmocka_unit_test(test_larger_shapes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
