@@ -1,0 +1,223 @@
+/* The layer API's contract: bad arguments answered with a status and a message, weight
+ * shapes, round trips, gradient accumulation, bitwise determinism across thread counts,
+ * and no allocation inside forward/backward once the layer has reserved its sizes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* ---- allocation counting (not under AddressSanitizer, which owns malloc) ---- */
+#ifndef __SANITIZE_ADDRESS__
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+static _Atomic long allocations;
+void *malloc(size_t n) { allocations++; return __libc_malloc(n); }
+void *calloc(size_t a, size_t b) { allocations++; return __libc_calloc(a, b); }
+void *realloc(void *p, size_t n) { allocations++; return __libc_realloc(p, n); }
+void *aligned_alloc(size_t a, size_t n) { allocations++; return __libc_memalign(a, n); }
+int posix_memalign(void **p, size_t a, size_t n)
+{
+    allocations++;
+    *p = __libc_memalign(a, n);
+    return *p ? 0 : 12;
+}
+#define COUNTING_ALLOCATIONS 1
+#endif
+
+static recur_rnn *make(recur_cell cell, int F, int H, bool no_bias, bool reset_before)
+{
+    recur_rnn_config cfg = { .cell = cell, .input_size = F, .units = H, .no_bias = no_bias,
+                             .reset_before = reset_before };
+    recur_rnn *r = NULL;
+    assert_int_equal(recur_rnn_create(&cfg, &r), RECUR_OK);
+    return r;
+}
+
+static void expect_error(recur_status got, recur_status want, const char *needle)
+{
+    assert_int_equal(got, want);
+    if (strstr(recur_last_error(), needle) == NULL)
+        fail_msg("message '%s' does not mention '%s'", recur_last_error(), needle);
+}
+
+static void test_bad_create(void **state)
+{
+    (void)state;
+    recur_rnn *r = (recur_rnn *)0x1;
+    recur_rnn_config cfg = { .cell = RECUR_LSTM, .input_size = 3, .units = 4 };
+    expect_error(recur_rnn_create(NULL, &r), RECUR_ERR_ARGUMENT, "cfg");
+    assert_null(r);
+    expect_error(recur_rnn_create(&cfg, NULL), RECUR_ERR_ARGUMENT, "out");
+    cfg.cell = (recur_cell)9;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "cell");
+    cfg.cell = RECUR_GRU;
+    cfg.units = 0;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "units");
+    cfg.units = 4;
+    cfg.input_size = -2;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "input_size");
+    cfg.input_size = 3;
+    cfg.activation = (recur_activation)42;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "activation");
+    cfg.activation = RECUR_ACT_DEFAULT;
+    cfg.cell = RECUR_LSTM;
+    cfg.reset_before = true;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "reset_before");
+    cfg.units = 1 << 20;
+    cfg.input_size = 1 << 20;
+    cfg.reset_before = false;
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "too large");
+    assert_string_equal(recur_status_str(RECUR_ERR_SHAPE), "shape mismatch");
+    recur_rnn_free(NULL);
+}
+
+static void test_weight_shapes_and_round_trip(void **state)
+{
+    (void)state;
+    struct { recur_cell cell; bool no_bias, rb; size_t k, u, b; } want[] = {
+        { RECUR_SIMPLE_RNN, false, false, 3 * 4, 4 * 4, 4 },
+        { RECUR_LSTM, false, false, 3 * 16, 4 * 16, 16 },
+        { RECUR_LSTM, true, false, 3 * 16, 4 * 16, 0 },
+        { RECUR_GRU, false, false, 3 * 12, 4 * 12, 2 * 12 },   /* reset_after: [2, 3H] */
+        { RECUR_GRU, false, true, 3 * 12, 4 * 12, 12 },
+    };
+    test_rng rng = { 5 };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        recur_rnn *r = make(want[i].cell, 3, 4, want[i].no_bias, want[i].rb);
+        size_t k, u, b;
+        assert_int_equal(recur_rnn_weight_counts(r, &k, &u, &b), RECUR_OK);
+        assert_true(k == want[i].k && u == want[i].u && b == want[i].b);
+        float wk[64], wu[64], wb[32], gk[64], gu[64], gb[32];
+        rng_fill(&rng, wk, k, -1, 1);
+        rng_fill(&rng, wu, u, -1, 1);
+        rng_fill(&rng, wb, b, -1, 1);
+        if (b)
+            expect_error(recur_rnn_set_weights(r, wk, wu, NULL), RECUR_ERR_ARGUMENT, "bias");
+        assert_int_equal(recur_rnn_set_weights(r, wk, wu, b ? wb : NULL), RECUR_OK);
+        assert_int_equal(recur_rnn_get_weights(r, gk, gu, gb), RECUR_OK);
+        assert_memory_equal(wk, gk, k * 4);
+        assert_memory_equal(wu, gu, u * 4);
+        if (b)
+            assert_memory_equal(wb, gb, b * 4);
+        recur_rnn_free(r);
+    }
+}
+
+static void test_bad_forward_backward(void **state)
+{
+    (void)state;
+    recur_rnn *g = make(RECUR_GRU, 2, 3, false, false);
+    float x[2 * 4 * 2] = { 0 }, y[2 * 4 * 3], h[6];
+    expect_error(recur_rnn_backward(g, NULL, NULL, NULL, NULL, NULL, NULL), RECUR_ERR_STATE,
+                 "forward");
+    expect_error(recur_rnn_forward(NULL, 2, 4, x, NULL, NULL, y, h, NULL), RECUR_ERR_ARGUMENT,
+                 "NULL");
+    expect_error(recur_rnn_forward(g, 2, 4, NULL, NULL, NULL, y, h, NULL), RECUR_ERR_ARGUMENT,
+                 "NULL");
+    expect_error(recur_rnn_forward(g, 0, 4, x, NULL, NULL, y, h, NULL), RECUR_ERR_SHAPE, "batch");
+    expect_error(recur_rnn_forward(g, 2, -1, x, NULL, NULL, y, h, NULL), RECUR_ERR_SHAPE,
+                 "timesteps");
+    expect_error(recur_rnn_forward(g, 2, 4, x, NULL, h, y, h, NULL), RECUR_ERR_ARGUMENT, "LSTM");
+    assert_int_equal(recur_rnn_forward(g, 2, 4, x, NULL, NULL, y, h, NULL), RECUR_OK);
+    expect_error(recur_rnn_backward(g, y, NULL, h, NULL, NULL, NULL), RECUR_ERR_ARGUMENT, "LSTM");
+    expect_error(recur_rnn_reserve(g, 0, 3), RECUR_ERR_ARGUMENT, "reserve");
+    expect_error(recur_rnn_set_num_threads(g, -1), RECUR_ERR_ARGUMENT, "threads");
+    size_t bytes = 0;
+    assert_int_equal(recur_rnn_workspace_size(g, 2, 4, &bytes), RECUR_OK);
+    assert_true(bytes > 0);
+    recur_rnn_free(g);
+}
+
+/* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients. */
+static void test_deterministic_across_threads(void **state)
+{
+    (void)state;
+    const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
+    const int B = 7, T = 6, F = 19, H = 21;
+    for (int ci = 0; ci < 4; ci++) {
+        float *ref[6] = { 0 };
+        for (int threads = 1; threads <= 3; threads++) {
+            test_rng rng = { 99 };
+            recur_rnn *r = make(cells[ci], F, H, false, ci == 3);
+            size_t nk, nu, nb;
+            recur_rnn_weight_counts(r, &nk, &nu, &nb);
+            float *k = malloc(nk * 4), *u = malloc(nu * 4), *b = malloc(nb * 4);
+            float *x = malloc((size_t)B * T * F * 4), *dy = malloc((size_t)B * T * H * 4);
+            rng_fill(&rng, k, nk, -0.3f, 0.3f);
+            rng_fill(&rng, u, nu, -0.3f, 0.3f);
+            rng_fill(&rng, b, nb, -0.3f, 0.3f);
+            rng_fill(&rng, x, (size_t)B * T * F, -1, 1);
+            rng_fill(&rng, dy, (size_t)B * T * H, -1, 1);
+            assert_int_equal(recur_rnn_set_weights(r, k, u, b), RECUR_OK);
+            assert_int_equal(recur_rnn_set_num_threads(r, threads), RECUR_OK);
+            float *out[6] = { malloc((size_t)B * T * H * 4), malloc((size_t)B * T * F * 4),
+                              malloc(nk * 4), malloc(nu * 4), malloc(nb * 4),
+                              malloc((size_t)B * H * 4) };
+            size_t n[6] = { (size_t)B * T * H, (size_t)B * T * F, nk, nu, nb, (size_t)B * H };
+            assert_int_equal(recur_rnn_forward(r, B, T, x, NULL, NULL, out[0], NULL, NULL),
+                             RECUR_OK);
+            assert_int_equal(recur_rnn_backward(r, dy, NULL, NULL, out[1], out[5], NULL),
+                             RECUR_OK);
+            recur_rnn_get_grads(r, out[2], out[3], out[4]);
+            for (int i = 0; i < 6; i++) {
+                if (threads == 1)
+                    ref[i] = out[i];
+                else {
+                    if (memcmp(ref[i], out[i], n[i] * 4) != 0)
+                        fail_msg("cell %d: output %d differs between 1 and %d threads", ci, i,
+                                 threads);
+                    free(out[i]);
+                }
+            }
+            free(k); free(u); free(b); free(x); free(dy);
+            recur_rnn_free(r);
+        }
+        for (int i = 0; i < 6; i++)
+            free(ref[i]);
+    }
+}
+
+static void test_no_allocation_after_reserve(void **state)
+{
+    (void)state;
+#ifdef COUNTING_ALLOCATIONS
+    const int B = 9, T = 11, F = 5, H = 13;
+    for (int ci = 0; ci < 4; ci++) {
+        recur_cell cell = ci == 0 ? RECUR_SIMPLE_RNN : ci == 1 ? RECUR_LSTM : RECUR_GRU;
+        long at_create = allocations;
+        recur_rnn *r = make(cell, F, H, false, ci == 3);
+        assert_true(allocations > at_create);   /* the counter does see the library */
+        float *x = calloc((size_t)B * T * F, 4), *y = calloc((size_t)B * T * H, 4);
+        float *dx = calloc((size_t)B * T * F, 4);
+        assert_int_equal(recur_rnn_reserve(r, B, T), RECUR_OK);
+        /* the first parallel region starts OpenMP's thread pool: not ours to count */
+        assert_int_equal(recur_rnn_forward(r, 2, 3, x, NULL, NULL, y, NULL, NULL), RECUR_OK);
+        long before = allocations;
+        for (int rep = 0; rep < 3; rep++) {
+            assert_int_equal(recur_rnn_forward(r, B - rep, T - rep, x, NULL, NULL, y, NULL, NULL),
+                             RECUR_OK);
+            assert_int_equal(recur_rnn_backward(r, y, NULL, NULL, dx, NULL, NULL), RECUR_OK);
+        }
+        assert_int_equal(allocations - before, 0);
+        free(x); free(y); free(dx);
+        recur_rnn_free(r);
+    }
+#else
+    skip();
+#endif
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_create),
+        cmocka_unit_test(test_weight_shapes_and_round_trip),
+        cmocka_unit_test(test_bad_forward_backward),
+        cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_no_allocation_after_reserve),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
