@@ -10,4 +10,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY BOTH)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE BOTH)
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig)
 set(ENV{PKG_CONFIG_SYSROOT_DIR} /)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/usr/aarch64-linux-gnu)
+# The multiarch arm64 runtime (libc6:arm64, libgomp1:arm64) under / : OpenMP programs hang
+# under qemu with the cross toolchain's own /usr/aarch64-linux-gnu runtime.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64;-L;/)

@@ -18,14 +18,15 @@ static const recur_activation acts[] = { RECUR_ACT_TANH, RECUR_ACT_SIGMOID, RECU
                                          RECUR_ACT_LINEAR, RECUR_ACT_HARD_SIGMOID };
 #define NACTS 5
 
-/* Every buffer is misaligned by one float and fenced by guard words, checked on free. */
+/* Every buffer is misaligned by two floats and fenced by guard words, checked on free. */
 #define MAX_LIVE 64
 static guarded live[MAX_LIVE];
 static void *gmalloc(size_t bytes)
 {
     for (int i = 0; i < MAX_LIVE; i++)
         if (live[i].base == NULL) {
-            live[i] = guarded_alloc((bytes + 7) / sizeof(float), 1);
+            /* 8 bytes past a 64-byte line: unaligned for every vector, legal for double */
+            live[i] = guarded_alloc((bytes + 7) / sizeof(float), 2);
             return live[i].p;
         }
     fail_msg("too many live buffers");

@@ -1,0 +1,103 @@
+// Kernel micro-benchmarks per ISA: the FMA peak itself, and single-threaded SGEMM on the
+// shapes the layers run — the per-step recurrent GEMM (M = batch, N = 4H, K = H), the
+// hoisted input GEMM (M = T·B), and backward's transposed forms.
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "bench_common.h"
+
+extern "C" {
+#include "../src/gemm.h"
+}
+
+namespace {
+
+struct Aligned {
+    float *p;
+    explicit Aligned(size_t n) : p(static_cast<float *>(std::aligned_alloc(64, ((n * 4) + 63) & ~size_t(63)))) {}
+    ~Aligned() { std::free(p); }
+};
+
+enum Form { PACKED_NN, TN, NT };
+
+void BM_sgemm(benchmark::State &state, recur_isa isa, Form form, int m, int n, int k)
+{
+    const recur_kernels *kt;
+    if (recur_kernels_for(isa, &kt) != RECUR_OK) {
+        state.SkipWithError("ISA not available");
+        return;
+    }
+    Aligned a(size_t(m) * k), b(size_t(k) * n), c(size_t(m) * n), w(RECUR_GEMM_WORK_FLOATS);
+    Aligned pb(recur_packed_b_floats(kt, k, n));
+    for (size_t i = 0; i < size_t(m) * k; i++) a.p[i] = 1e-3f * float(i % 13);
+    for (size_t i = 0; i < size_t(k) * n; i++) b.p[i] = 1e-3f * float(i % 7);
+    recur_pack_b(kt, k, n, b.p, n, false, pb.p);
+    auto t0 = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        switch (form) {
+        case PACKED_NN:   // C[m,n] = A[m,k] · B (packed once, as the layers do)
+            recur_sgemm_packed(kt, m, n, k, a.p, k, false, pb.p, c.p, n, false, w.p);
+            break;
+        case TN:          // weight gradient: C[m,n] += A[k,m]ᵀ · B[k,n]
+            recur_sgemm(kt, m, n, k, a.p, m, true, b.p, n, false, c.p, n, true, w.p);
+            break;
+        case NT:          // input gradient: C[m,n] = A[m,k] · B[n,k]ᵀ
+            recur_sgemm(kt, m, n, k, a.p, k, false, b.p, k, true, c.p, n, false, w.p);
+            break;
+        }
+        benchmark::ClobberMemory();
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    bench_set_flop_counters(state, 2.0 * m * n * k, s, isa, 1);
+}
+
+void BM_peak(benchmark::State &state, recur_isa isa, int threads)
+{
+    if (!recur_isa_supported(isa)) {
+        state.SkipWithError("ISA not available");
+        return;
+    }
+    for (auto _ : state)
+        state.counters["GFLOPS"] = bench_peak_gflops(isa, threads);
+}
+
+}  // namespace
+
+int main(int argc, char **argv)
+{
+    static const char *form_names[] = { "packed", "TN", "NT" };
+    for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
+        if (!recur_isa_supported(recur_isa(isa)))
+            continue;
+        std::string name = recur_isa_to_name(recur_isa(isa));
+        for (int threads = 1; threads <= 2; threads++)
+            benchmark::RegisterBenchmark(("peak_fma/" + name + "/threads:" + std::to_string(threads)).c_str(),
+                                         BM_peak, recur_isa(isa), threads)->Iterations(1);
+        if (isa == RECUR_ISA_SCALAR)
+            continue;   // the scalar GEMM is the reference, not a contender
+        for (int H : { 50, 256, 512, 1024 })
+            for (int M : { 16, 32, 64 })
+                benchmark::RegisterBenchmark(("sgemm/" + name + "/step/M:" + std::to_string(M) +
+                                              "/N:" + std::to_string(4 * H) + "/K:" + std::to_string(H)).c_str(),
+                                             BM_sgemm, recur_isa(isa), PACKED_NN, M, 4 * H, H);
+        for (int H : { 256, 512 }) {
+            int TB = 50 * 64;
+            std::string h = std::to_string(H), n4 = std::to_string(4 * H), tb = std::to_string(TB);
+            benchmark::RegisterBenchmark(("sgemm/" + name + "/input/M:" + tb + "/N:" + n4 + "/K:" + h).c_str(),
+                                         BM_sgemm, recur_isa(isa), PACKED_NN, TB, 4 * H, H);
+            benchmark::RegisterBenchmark(("sgemm/" + name + "/dW_TN/M:" + h + "/N:" + n4 + "/K:" + tb).c_str(),
+                                         BM_sgemm, recur_isa(isa), TN, H, 4 * H, TB);
+            benchmark::RegisterBenchmark(("sgemm/" + name + "/dX_NT/M:" + tb + "/N:" + h + "/K:" + n4).c_str(),
+                                         BM_sgemm, recur_isa(isa), NT, TB, H, 4 * H);
+        }
+        benchmark::RegisterBenchmark(("sgemm/" + name + "/square/M:2048/N:2048/K:2048").c_str(),
+                                     BM_sgemm, recur_isa(isa), PACKED_NN, 2048, 2048, 2048);
+        (void)form_names;
+    }
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
