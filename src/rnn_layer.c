@@ -9,11 +9,16 @@
 #include "error.h"
 #include "gemm.h"
 #include "rnn_internal.h"
+#include "model_internal.h"
 #include "util.h"
 
 static int gate_blocks(recur_cell cell) { return cell == RECUR_LSTM ? 4 : cell == RECUR_GRU ? 3 : 1; }
 
-static bool valid_act(recur_activation a) { return (int)a >= 0 && a < RECUR_ACT_COUNT; }
+/* Element-wise activations only: softmax spans a row and belongs to Dense layers. */
+static bool valid_act(recur_activation a)
+{
+    return (int)a >= 0 && a < RECUR_ACT_COUNT && a != RECUR_ACT_SOFTMAX;
+}
 
 recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
 {
@@ -297,4 +302,21 @@ void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi)
     int u1 = u0 + per + (tid < extra ? 1 : 0);
     *lo = u0 * unit < n ? u0 * unit : n;
     *hi = u1 * unit < n ? u1 * unit : n;
+}
+
+void recur_rnn_weights_changed(recur_rnn *rnn)
+{
+    pack_weights(rnn);
+    rnn->have_forward = false;
+}
+
+void recur_rnn_weight_views(recur_rnn *rnn, float **kernel, float **rec, float **bias,
+                            float **dkernel, float **drec, float **dbias)
+{
+    *kernel = rnn->kernel;
+    *rec = rnn->rec_kernel;
+    *bias = rnn->bias;
+    *dkernel = rnn->dkernel;
+    *drec = rnn->drec_kernel;
+    *dbias = rnn->dbias;
 }

@@ -7,6 +7,7 @@
 #include <recur/status.h>
 #include <recur/isa.h>
 #include <recur/rnn.h>
+#include <recur/model.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -29,6 +29,7 @@ typedef enum {
     RECUR_ACT_RELU,
     RECUR_ACT_LINEAR,
     RECUR_ACT_HARD_SIGMOID,     /* Keras 3: clip(x/6 + 1/2, 0, 1) */
+    RECUR_ACT_SOFTMAX,          /* Dense layers only: over the last axis */
     RECUR_ACT_COUNT
 } recur_activation;
 
