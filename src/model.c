@@ -340,5 +340,30 @@ void recur_model_free(recur_model *m)
     recur_free_aligned(m->params);
     recur_free_aligned(m->acts);
     free(m->history);
+    free(m->metadata);
     free(m);
+}
+
+recur_status recur_model_set_metadata(recur_model *m, const char *text)
+{
+    if (m == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_metadata: model is NULL");
+    size_t n = text ? strlen(text) : 0;
+    if (n > ((size_t)1 << 20))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_metadata: %zu bytes is over 1 MiB", n);
+    char *copy = NULL;
+    if (n) {
+        copy = malloc(n + 1);
+        if (copy == NULL)
+            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_set_metadata: out of memory");
+        memcpy(copy, text, n + 1);
+    }
+    free(m->metadata);
+    m->metadata = copy;
+    return RECUR_OK;
+}
+
+const char *recur_model_metadata(const recur_model *m)
+{
+    return m && m->metadata ? m->metadata : "";
 }

@@ -57,6 +57,7 @@ struct recur_model {
     float *xb, *yb, *gemm_work;
     double *grad_scratch;
 
+    char *metadata;                /* NULL or a NUL-terminated string */
     recur_epoch_log *history;
     int history_len, history_cap;
 };

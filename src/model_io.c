@@ -92,6 +92,9 @@ static void write_model(writer *w, const recur_model *m)
             put(w, W->slot[1], W->n * sizeof(float));
         }
     }
+    const char *meta = recur_model_metadata(m);
+    put_u64(w, strlen(meta));
+    put(w, meta, strlen(meta));
 }
 
 recur_status recur_model_save(const recur_model *m, const char *path)
@@ -249,6 +252,25 @@ static recur_status parse(reader *r, recur_model **out)
         }
     } else if (s == RECUR_OK) {
         s = bad(r->path, "the model was saved before compile");
+    }
+    if (s == RECUR_OK) {
+        uint64_t len = get_u64(r);
+        if (!r->ok || len > r->n - r->at || len > ((uint64_t)1 << 20)) {
+            s = bad(r->path, "truncated or oversized metadata");
+        } else if (len) {
+            char *text = malloc(len + 1);
+            if (text == NULL) {
+                s = recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_load: out of memory");
+            } else {
+                take(r, text, len);
+                text[len] = '\0';
+                if (strlen(text) != len)
+                    s = bad(r->path, "metadata holds a NUL byte");
+                else
+                    s = recur_model_set_metadata(m, text);
+                free(text);
+            }
+        }
     }
     if (s == RECUR_OK && r->at != r->n)
         s = bad(r->path, "unexpected bytes after the model");

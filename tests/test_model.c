@@ -338,9 +338,11 @@ static void test_save_load_resume(void **state)
     assert_int_equal(recur_model_fit(a, x, y, n, &one), RECUR_OK);
     one.seed = 5;
     assert_int_equal(recur_model_fit(b, x, y, n, &one), RECUR_OK);
+    assert_int_equal(recur_model_set_metadata(b, "task=forecast\nmean=3.5\n"), RECUR_OK);
     assert_int_equal(recur_model_save(b, path), RECUR_OK);
     recur_model *c;
     assert_int_equal(recur_model_load(path, &c), RECUR_OK);
+    assert_string_equal(recur_model_metadata(c), "task=forecast\nmean=3.5\n");
     assert_int_equal(recur_model_predict(b, x, n, p1), RECUR_OK);
     assert_int_equal(recur_model_predict(c, x, n, p2), RECUR_OK);
     assert_memory_equal(p1, p2, sizeof p1);

@@ -127,6 +127,10 @@ RECUR_API recur_status recur_model_get_weight(const recur_model *m, int i, float
 /* Architecture, compile settings, weights and optimizer state, written atomically (temp file
  * + rename) with a checksum; see docs/model-format.md. */
 RECUR_API recur_status recur_model_save(const recur_model *m, const char *path);
+/* Free-form text saved with the model (e.g. how the command line scaled its data); at most
+ * 1 MiB. NULL or "" clears it. recur_model_metadata never returns NULL. */
+RECUR_API recur_status recur_model_set_metadata(recur_model *m, const char *text);
+RECUR_API const char  *recur_model_metadata(const recur_model *m);
 RECUR_API recur_status recur_model_load(const char *path, recur_model **out);
 RECUR_API void         recur_model_free(recur_model *m);
 
