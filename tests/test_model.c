@@ -391,6 +391,28 @@ static void test_save_load_resume(void **state)
         if (strstr(recur_last_error(), cases[i].needle) == NULL)
             fail_msg("case %zu: '%s' lacks '%s'", i, recur_last_error(), cases[i].needle);
     }
+    /* a well-formed file of a newer format version: valid checksum, refused by version */
+    {
+        unsigned char *v2 = malloc((size_t)size);
+        memcpy(v2, bytes, (size_t)size);
+        v2[8] = 2;   /* version, little-endian i32 after the 8-byte magic */
+        uint32_t crc = 0xffffffffu;   /* CRC-32 (IEEE), computed here independently */
+        for (long i = 0; i < size - 4; i++) {
+            crc ^= v2[i];
+            for (int k = 0; k < 8; k++)
+                crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+        }
+        crc = ~crc;
+        memcpy(v2 + size - 4, &crc, 4);
+        fp = fopen(bad, "wb");
+        fwrite(v2, 1, (size_t)size, fp);
+        fclose(fp);
+        free(v2);
+        recur_model *z2;
+        assert_int_equal(recur_model_load(bad, &z2), RECUR_ERR_FORMAT);
+        if (strstr(recur_last_error(), "version 2") == NULL)
+            fail_msg("'%s' does not name the version", recur_last_error());
+    }
     recur_model *z;
     assert_int_equal(recur_model_load("/nonexistent/model.recur", &z), RECUR_ERR_IO);
     assert_int_equal(recur_model_load(dir, &z), RECUR_ERR_FORMAT);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Drives the recur binary with good and bad input: every bad input must end with a non-zero
+# status, a one-line message naming the file (line, column) or the flag, and no output file.
+#   tests/test_cli.sh BUILD/recur DATA_DIR
+set -u
+recur=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# expect_ok NAME CMD...: exit 0
+expect_ok() {
+  local name=$1; shift
+  if "$@" > "$work/out" 2> "$work/err"; then ok; else bad "$name: exit $? ($(tail -n 2 "$work/err"))"; fi
+}
+
+# expect_fail NAME NEEDLE CMD...: non-zero exit, one line on stderr containing NEEDLE,
+# and no model or CSV written to $work/out.* by the failed command.
+expect_fail() {
+  local name=$1 needle=$2; shift 2
+  rm -f "$work"/out.recur "$work"/out.csv
+  "$@" > "$work/out" 2> "$work/err"
+  local rc=$?
+  local lines; lines=$(grep -c . "$work/err")
+  if [[ $rc -eq 0 ]]; then bad "$name: exit 0, expected failure"
+  elif [[ $lines -ne 1 ]]; then bad "$name: $lines lines on stderr: $(cat "$work/err")"
+  elif ! grep -qF -- "$needle" "$work/err"; then bad "$name: message lacks '$needle': $(cat "$work/err")"
+  elif compgen -G "$work/out.recur*" > /dev/null || compgen -G "$work/out.csv*" > /dev/null; then
+    bad "$name: left an output file behind"
+  else ok; fi
+}
+
+fit_sun=(fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model lstm:8,dense:1
+         --epochs 3 --verbose 0)
+
+# ---- good input ----
+expect_ok "fit forecast" "$recur" "${fit_sun[@]}" --save "$work/sun.recur" --history "$work/hist.csv"
+[[ -f $work/sun.recur && $(wc -l < "$work/hist.csv") -eq 4 ]] && ok || bad "fit: model or 3-epoch history missing"
+grep -q "naive last value 1107.29" "$work/out" && ok || bad "fit: no baseline report"
+expect_ok "evaluate" "$recur" evaluate --load "$work/sun.recur" --data "$data/sunspots_yearly.csv"
+grep -q "test MSE in original units" "$work/out" && ok || bad "evaluate: no MSE line"
+expect_ok "predict" "$recur" predict --load "$work/sun.recur" --data "$data/sunspots_yearly.csv" --out "$work/pred.csv"
+[[ $(wc -l < "$work/pred.csv") -eq 300 ]] && ok || bad "predict: expected 299 rows + header"
+expect_ok "resume" "$recur" fit --data "$data/sunspots_yearly.csv" --load "$work/sun.recur" --epochs 1 --verbose 0 --save "$work/sun2.recur"
+expect_ok "summary of a file" "$recur" summary --load "$work/sun.recur"
+expect_ok "summary of a spec" "$recur" summary --model lstm:50,dense:1:sigmoid --input 100,1
+grep -q "10400" "$work/out" && grep -q "Total params: 10451" "$work/out" && ok || bad "summary: Keras parameter counts"
+expect_ok "info" "$recur" info
+grep -q "active ISA" "$work/out" && ok || bad "info: no ISA line"
+expect_ok "bench" "$recur" bench --batch 4 --steps 5 --units 8 --iters 2
+expect_ok "classify names" "$recur" fit --data "$data/names_train.csv" --test "$data/names_test.csv" --task classify --label-column label --text-column name --model gru:8,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/names.recur"
+grep -q "accuracy" "$work/out" && ok || bad "classify: no accuracy"
+for c in fit evaluate predict summary info bench; do expect_ok "$c --help" "$recur" $c --help; done
+
+# ---- bad input ----
+printf 'year,v\n' > "$work/header_only.csv"
+: > "$work/empty.csv"
+printf 'year,v\n1,2\n3\n' > "$work/ragged.csv"
+printf 'year,v\n1,2\n2,3\n3,abc\n' > "$work/text.csv"
+printf 'year,v\n1,2\n2,nan\n3,4\n' > "$work/nan.csv"
+printf 'label,a,b\n0,1,2\n1,2,3\n7,3,4\n' > "$work/label.csv"
+printf 'label,a,b\n0,1,2\n1,2,3\n0,3,4\n1,3,4\n0,3,4\n' > "$work/twoclass.csv"
+out=(--save "$work/out.recur")
+expect_fail "missing file" "cannot open" "$recur" fit --data "$work/nope.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "empty file" "empty" "$recur" fit --data "$work/empty.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "header only" "at least one data row" "$recur" fit --data "$work/header_only.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "ragged rows" "ragged.csv:3: 1 fields, but the header has 2" "$recur" fit --data "$work/ragged.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "non-numeric" "text.csv:4:2: 'abc'" "$recur" fit --data "$work/text.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "NaN" "nan.csv:3:2: 'nan'" "$recur" fit --data "$work/nan.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
+expect_fail "label out of range" "label 7 is not a class in 0..1" "$recur" fit --data "$work/twoclass.csv" --test "$work/label.csv" --task classify --model lstm:4,dense:1:sigmoid --timesteps 2 "${out[@]}"
+expect_fail "window too long" "a window of 500" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 500 --model lstm:4,dense:1 "${out[@]}"
+expect_fail "spec type" "--model: layer 2 'lsm:4': unknown type" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:seq,lsm:4,dense:1 "${out[@]}"
+expect_fail "spec units" "--model: layer 1 'lstm:x'" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:x,dense:1 "${out[@]}"
+expect_fail "spec option" "unknown option 'sideways'" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:sideways,dense:1 "${out[@]}"
+expect_fail "spec sequence" "needs a sequence" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,lstm:4,dense:1 "${out[@]}"
+expect_fail "bad number" "--epochs: 'x' is not a whole number" "$recur" "${fit_sun[@]}" --epochs x "${out[@]}"
+expect_fail "unknown flag" "unknown flag --bogus" "$recur" "${fit_sun[@]}" --bogus 1 "${out[@]}"
+expect_fail "flag without value" "--save needs a value" "$recur" "${fit_sun[@]}" --save
+expect_fail "bad task" "--task must be" "$recur" fit --data "$data/sunspots_yearly.csv" --task guess --model lstm:4,dense:1 "${out[@]}"
+head -c 100 "$work/sun.recur" > "$work/truncated.recur"
+expect_fail "truncated model" "truncated.recur" "$recur" evaluate --load "$work/truncated.recur" --data "$data/sunspots_yearly.csv"
+printf 'not a model at all, just text.......' > "$work/foreign.recur"
+expect_fail "foreign model" "bad magic" "$recur" predict --load "$work/foreign.recur" --data "$data/sunspots_yearly.csv" --out "$work/out.csv"
+cp "$work/sun.recur" "$work/flipped.recur"
+printf '\xff' | dd of="$work/flipped.recur" bs=1 seek=200 conv=notrunc 2> /dev/null
+expect_fail "corrupt model" "checksum" "$recur" evaluate --load "$work/flipped.recur" --data "$data/sunspots_yearly.csv"
+expect_fail "predict into a missing dir" "cannot create" "$recur" predict --load "$work/sun.recur" --data "$data/sunspots_yearly.csv" --out "$work/no/such/dir.csv"
+expect_fail "unknown command" "unknown command 'fitt'" "$recur" fitt
+# the model file from the first fit is untouched by every failure above
+cmp -s "$work/sun.recur" "$work/sun.recur" && ok || bad "model changed"
+
+echo "cli: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

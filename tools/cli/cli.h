@@ -1,0 +1,104 @@
+/* The recur command line: shared declarations. */
+#ifndef RECUR_CLI_H
+#define RECUR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <recur/recur.h>
+
+/* ---- arguments: --flag value pairs after the subcommand ---- */
+typedef struct {
+    int argc;
+    char **argv;
+    bool *used;
+} cli_args;
+
+/* The value of --name, or NULL. A flag given without a value is an error (returns false). */
+bool arg_str(cli_args *a, const char *name, const char **out);
+bool arg_int(cli_args *a, const char *name, int lo, int hi, int *out);
+bool arg_float(cli_args *a, const char *name, double lo, double hi, double *out);
+bool arg_flag(cli_args *a, const char *name);
+/* After all lookups: complain about any flag nobody asked for. */
+bool args_all_used(const cli_args *a);
+
+/* Print "recur: message" to stderr; returns 1 (the exit status of a failed command). */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- CSV ---- */
+typedef struct {
+    char *buf;          /* the file, fields NUL-terminated in place */
+    char **cells;       /* rows × cols */
+    int rows, cols;     /* data rows (header excluded) */
+    char **header;
+    const char *path;
+} csv_table;
+
+/* Reads a CSV with a header line; every row must have the header's number of fields.
+ * On error prints "FILE:LINE:COL: ..." and returns false. */
+bool csv_read(const char *path, csv_table *t);
+void csv_free(csv_table *t);
+/* Column by header name or 1-based number; -1 (with message) if absent. */
+int csv_column(const csv_table *t, const char *name_or_number, const char *flag);
+/* The number in cell (row, col); false with a FILE:LINE:COL message if it is not one. */
+bool csv_number(const csv_table *t, int row, int col, double *out);
+
+/* ---- writing files atomically ---- */
+typedef struct { FILE *f; char *tmp; const char *path; } atomic_file;
+bool atomic_open(atomic_file *af, const char *path);
+bool atomic_commit(atomic_file *af);     /* flush, fsync, rename; false with message */
+void atomic_abort(atomic_file *af);
+
+/* ---- datasets ---- */
+typedef enum { TASK_FORECAST = 1, TASK_CLASSIFY } cli_task;
+
+typedef struct {
+    cli_task task;
+    char format[16];             /* csv or mnist */
+    char column[64];             /* forecast: value column */
+    char label[64], text[64];    /* classify: label column; text column (characters) */
+    int window, horizon;
+    double test_split;
+    char scale[16];              /* standard, minmax, none */
+    double scale_a, scale_b;     /* x' = (x - a) / b */
+    int classes, timesteps, features, maxlen;
+    char vocab[128];
+} data_spec;
+
+typedef struct {
+    float *x, *y;                /* x [n, T, F]; y [n, outputs] scaled */
+    int n, T, F, outputs;
+    int *row;                    /* forecast: the CSV row of each target */
+    double *raw_y;               /* forecast: targets in original units */
+    double *last_x;              /* forecast: the last input value in original units */
+} dataset;
+
+/* Parse data flags into spec (defaults filled). */
+bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit);
+/* Serialize to / from the model's metadata text. */
+void data_spec_to_text(const data_spec *s, char *buf, size_t size);
+bool data_spec_from_text(const char *text, data_spec *s);
+/* Load `path` and cut it into the training and test sets (test may be empty);
+ * for_fit fits the scaling on the training part. test_path may be NULL. */
+bool dataset_load(data_spec *s, const char *path, const char *test_path, bool for_fit,
+                  dataset *train, dataset *test);
+void dataset_free(dataset *d);
+double unscale(const data_spec *s, double v);
+
+/* ---- model spec, e.g. "lstm:64:return_sequences,lstm:32,dense:1:sigmoid" ---- */
+bool model_from_spec(const char *spec, int T, int F, recur_model **out);
+
+/* ---- forecasting baselines on the test set, in original units ---- */
+double baseline_naive_mse(const dataset *test);
+bool baseline_ar_mse(const dataset *train, const dataset *test, const data_spec *s, double *mse);
+
+/* ---- commands ---- */
+int cmd_fit(cli_args *a);
+int cmd_evaluate(cli_args *a);
+int cmd_predict(cli_args *a);
+int cmd_summary(cli_args *a);
+int cmd_info(cli_args *a);
+int cmd_bench(cli_args *a);
+
+#endif

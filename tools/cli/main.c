@@ -1,0 +1,80 @@
+/* recur — train, evaluate and run recurrent networks from the shell. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *usage =
+    "usage: recur COMMAND [--flag value]...\n"
+    "\n"
+    "commands:\n"
+    "  fit       train a model on a CSV (or MNIST) file and save it\n"
+    "  evaluate  loss and metrics of a saved model on a file's test part\n"
+    "  predict   write a saved model's predictions as CSV\n"
+    "  summary   layers, output shapes and parameter counts\n"
+    "  info      version, CPU features, ISA and threads\n"
+    "  bench     per-cell throughput of one layer shape\n"
+    "\n"
+    "recur COMMAND --help shows the flags of a command.\n";
+
+static const char *help_fit =
+    "recur fit --data FILE --task forecast|classify --model SPEC [flags]\n"
+    "recur fit --data FILE --load MODEL [flags]            (resume training)\n"
+    "\n"
+    "model\n"
+    "  --model SPEC        layers TYPE:UNITS[:OPTION]..., comma-separated; TYPE lstm, gru, rnn,\n"
+    "                      dense; OPTION an activation (tanh relu sigmoid linear hard_sigmoid\n"
+    "                      softmax), rec=ACTIVATION, return_sequences, go_backwards, no_bias,\n"
+    "                      reset_before.  e.g. lstm:64:return_sequences,lstm:32,dense:1\n"
+    "data\n"
+    "  --data FILE         CSV with a header line (or MNIST records with --format mnist)\n"
+    "  --test FILE         held-out file (classification); otherwise the last --test-split\n"
+    "  --test-split F      fraction held out from the end, chronologically (default 0.2)\n"
+    "  forecast: --column NAME|N (default: last), --window W (10), --horizon H (1),\n"
+    "            --scale standard|minmax|none (standard, fitted on the training part)\n"
+    "  classify: --label-column NAME|N (default 1), --text-column NAME (one-hot characters,\n"
+    "            --max-length N), or numeric columns reshaped with --timesteps T\n"
+    "training\n"
+    "  --epochs N (10) --batch-size N (32) --optimizer adam|sgd|rmsprop --lr X --clipnorm X\n"
+    "  --loss mse|mae|huber|binary_crossentropy|sparse_categorical_crossentropy\n"
+    "  --validation-split F --patience N --seed N --threads N --no-shuffle --verbose 0|1|2\n"
+    "output\n"
+    "  --save FILE (model.recur) --history FILE (per-epoch CSV)\n";
+
+static const char *help_other =
+    "recur evaluate --load MODEL --data FILE [--test FILE]\n"
+    "recur predict  --load MODEL --data FILE [--test FILE] --out FILE.csv\n"
+    "recur summary  --load MODEL | --model SPEC --input T,F\n"
+    "recur info\n"
+    "recur bench    [--cell lstm|gru|rnn] [--batch 32] [--steps 100] [--features 1] [--units 50]\n"
+    "               [--threads N] [--iters 20]   (RECUR_ISA=... picks the ISA)\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    static const struct { const char *name; int (*run)(cli_args *); const char *help; } cmds[] = {
+        { "fit", cmd_fit, NULL }, { "evaluate", cmd_evaluate, NULL },
+        { "predict", cmd_predict, NULL }, { "summary", cmd_summary, NULL },
+        { "info", cmd_info, NULL }, { "bench", cmd_bench, NULL },
+    };
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(argv[1], cmds[i].name) != 0)
+            continue;
+        for (int k = 2; k < argc; k++)
+            if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+                fputs(i == 0 ? help_fit : help_other, stdout);
+                return 0;
+            }
+        cli_args a = { argc - 2, argv + 2, calloc((size_t)argc, sizeof(bool)) };
+        if (a.used == NULL)
+            return cli_error("out of memory");
+        int rc = cmds[i].run(&a);
+        free(a.used);
+        return rc;
+    }
+    cli_error("unknown command '%s' (recur --help lists them)", argv[1]);
+    return 2;
+}
