@@ -246,15 +246,15 @@ static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, dataset 
         return csv_free(&t), false;
     }
     if (!alloc_set(d, t.rows, T, F, 1, false))
-        return csv_free(&t), false;
+        return csv_free(&t), dataset_free(d), false;
     for (int r = 0; r < t.rows; r++) {
         double y;
         if (!csv_number(&t, r, lc, &y))
-            return csv_free(&t), false;
+            return csv_free(&t), dataset_free(d), false;
         if (y < 0 || y >= s->classes || y != floor(y)) {
             cli_error("%s:%d:%d: label %s is not a class in 0..%d", path, r + 2, lc + 1,
                       t.cells[(size_t)r * t.cols + lc], s->classes - 1);
-            return csv_free(&t), false;
+            return csv_free(&t), dataset_free(d), false;
         }
         d->y[r] = (float)y;
         float *xr = d->x + (size_t)r * T * F;
@@ -269,7 +269,7 @@ static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, dataset 
                     continue;
                 double v;
                 if (!csv_number(&t, r, c, &v))
-                    return csv_free(&t), false;
+                    return csv_free(&t), dataset_free(d), false;
                 xr[k++] = (float)v;
             }
         }
@@ -301,10 +301,12 @@ static bool load_mnist(data_spec *s, const char *path, dataset *d)
     for (int i = 0; i < n; i++) {
         if (fread(rec, 1, 785, f) != 785) {
             fclose(f);
+            dataset_free(d);
             return cli_error("%s: cannot read record %d", path, i), false;
         }
         if (rec[0] > 9) {
             fclose(f);
+            dataset_free(d);
             return cli_error("%s: record %d has label %d (0..9 expected)", path, i, rec[0]), false;
         }
         d->y[i] = rec[0];
@@ -340,11 +342,9 @@ static bool split_tail(dataset *all, double frac, dataset *train, dataset *test)
     return true;
 }
 
-bool dataset_load(data_spec *s, const char *path, const char *test_path, bool for_fit,
-                  dataset *train, dataset *test)
+static bool load_sets(data_spec *s, const char *path, const char *test_path, bool for_fit,
+                      dataset *train, dataset *test)
 {
-    memset(train, 0, sizeof *train);
-    memset(test, 0, sizeof *test);
     if (s->task == TASK_FORECAST)
         return load_forecast(s, path, for_fit, train, test);
     dataset all;
@@ -354,7 +354,21 @@ bool dataset_load(data_spec *s, const char *path, const char *test_path, bool fo
         *train = all;
         return load_classify(s, test_path, false, test);
     }
-    return split_tail(&all, s->test_split, train, test);
+    bool ok = split_tail(&all, s->test_split, train, test);
+    dataset_free(&all);
+    return ok;
+}
+
+bool dataset_load(data_spec *s, const char *path, const char *test_path, bool for_fit,
+                  dataset *train, dataset *test)
+{
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    if (load_sets(s, path, test_path, for_fit, train, test))
+        return true;
+    dataset_free(train);   /* nothing half-loaded survives a failure */
+    dataset_free(test);
+    return false;
 }
 
 /* ---- forecasting baselines ---- */
