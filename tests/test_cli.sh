@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Drives the recur binary with good and bad input: every bad input must end with a non-zero
 # status, a one-line message naming the file (line, column) or the flag, and no output file.
-#   tests/test_cli.sh BUILD/recur DATA_DIR
+#   tests/test_cli.sh BUILD/recur DATA_DIR     (RECUR_RUNNER="qemu-aarch64 -L /" when cross-built)
 set -u
-recur=$1
+bin=$1
 data=$2
+read -r -a runner <<< "${RECUR_RUNNER:-}"
+run_recur() { "${runner[@]}" "$bin" "$@"; }
+recur=run_recur
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0
