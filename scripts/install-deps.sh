@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh --neon    also the AArch64 cross toolchain, arm64 libraries, qemu
 set -euo pipefail
 
-want=(gcc g++ make cmake ninja-build pkg-config libsleef-dev libcmocka-dev libbenchmark-dev)
+want=(gcc g++ make cmake ninja-build pkg-config libsleef-dev libcmocka-dev libbenchmark-dev
+      libcairo2-dev)
 if [[ "${1:-}" == "--neon" ]]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     dpkg --add-architecture arm64

@@ -11,7 +11,9 @@ build/recur info
 echo
 build/recur fit --data data/sunspots_yearly.csv --task forecast --window 10 \
   --model lstm:32,dense:1 --epochs 100 --batch-size 16 --lr 0.005 --seed 1 \
-  --save build/sunspots.recur --history build/sunspots_history.csv
+  --save build/sunspots.recur --history build/sunspots_history.csv \
+  --plot build/sunspots_loss.png --plot-forecast build/sunspots_forecast.png
 build/recur predict --load build/sunspots.recur --data data/sunspots_yearly.csv \
   --out build/sunspots_predictions.csv
+echo "Pictures: build/sunspots_loss.png, build/sunspots_forecast.png"
 echo "More: examples/run.sh (MNIST row by row, names -> gender, stacked LSTM)"

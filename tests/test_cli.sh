@@ -45,6 +45,14 @@ fit_sun=(fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --mo
 expect_ok "fit forecast" "$recur" "${fit_sun[@]}" --save "$work/sun.recur" --history "$work/hist.csv"
 [[ -f $work/sun.recur && $(wc -l < "$work/hist.csv") -eq 4 ]] && ok || bad "fit: model or 3-epoch history missing"
 grep -q "naive last value 1107.29" "$work/out" && ok || bad "fit: no baseline report"
+if "$recur" fit "${fit_sun[@]:1}" --save "$work/p.recur" --plot "$work/loss.png" --plot-forecast "$work/fc.png" > "$work/out" 2> "$work/err"; then
+  # PNG signature, and a picture of plausible size
+  for f in loss fc; do
+    [[ $(head -c 8 "$work/$f.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a && $(stat -c %s "$work/$f.png") -gt 5000 ]] && ok || bad "plot $f: not a PNG"
+  done
+elif grep -q "without cairo" "$work/err"; then ok; ok   # a build without cairo says so
+else bad "plot: $(cat "$work/err")"; fi
+expect_fail "plot classify as forecast" "not a forecaster" "$recur" fit --data "$data/names_train.csv" --test "$data/names_test.csv" --task classify --label-column label --text-column name --model gru:4,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/out.recur" --plot-forecast "$work/out.csv"
 expect_ok "evaluate" "$recur" evaluate --load "$work/sun.recur" --data "$data/sunspots_yearly.csv"
 grep -q "test MSE in original units" "$work/out" && ok || bad "evaluate: no MSE line"
 expect_ok "predict" "$recur" predict --load "$work/sun.recur" --data "$data/sunspots_yearly.csv" --out "$work/pred.csv"

@@ -93,6 +93,15 @@ bool model_from_spec(const char *spec, int T, int F, recur_model **out);
 double baseline_naive_mse(const dataset *test);
 bool baseline_ar_mse(const dataset *train, const dataset *test, const data_spec *s, double *mse);
 
+/* ---- PNG line charts (cairo) ---- */
+typedef struct { const char *name; const double *x, *y; int n; double r, g, b; } plot_series;
+bool plot_lines(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                const plot_series *series, int ns);
+/* The loss curves of the last fit; the forecast of a model against the whole series. */
+bool plot_history(const recur_model *m, const char *path);
+bool plot_forecast(recur_model *m, const data_spec *s, const dataset *train, const dataset *test,
+                   const char *path);
+
 /* ---- commands ---- */
 int cmd_fit(cli_args *a);
 int cmd_evaluate(cli_args *a);

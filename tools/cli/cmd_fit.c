@@ -75,11 +75,13 @@ int cmd_fit(cli_args *a)
     data_spec s = { 0 };
     const char *data = NULL, *test_path = NULL, *spec = NULL, *resume = NULL;
     const char *save = "model.recur", *history = NULL, *opt = NULL, *loss_s = NULL;
+    const char *plot = NULL, *plot_fc = NULL;
     int epochs = 10, batch = 32, threads = 0, verbose = -1, patience = 0, seed = 0;
     double lr = 0, clipnorm = 0, vsplit = 0;
     if (!arg_str(a, "data", &data) || !arg_str(a, "test", &test_path) ||
         !arg_str(a, "model", &spec) || !arg_str(a, "load", &resume) ||
         !arg_str(a, "save", &save) || !arg_str(a, "history", &history) ||
+        !arg_str(a, "plot", &plot) || !arg_str(a, "plot-forecast", &plot_fc) ||
         !arg_str(a, "optimizer", &opt) || !arg_str(a, "loss", &loss_s) ||
         !arg_int(a, "epochs", 1, 1000000, &epochs) || !arg_int(a, "batch-size", 1, 1 << 20, &batch) ||
         !arg_int(a, "threads", 0, 1024, &threads) || !arg_int(a, "verbose", 0, 2, &verbose) ||
@@ -107,6 +109,10 @@ int cmd_fit(cli_args *a)
     if (!args_all_used(a)) {
         recur_model_free(m);
         return 1;
+    }
+    if (plot_fc && s.task != TASK_FORECAST) {   /* refuse before any training */
+        recur_model_free(m);
+        return cli_error("--plot-forecast: the model is not a forecaster");
     }
     dataset train, test;
     if (!dataset_load(&s, data, test_path, resume == NULL, &train, &test)) {
@@ -187,6 +193,10 @@ int cmd_fit(cli_args *a)
     }
     printf("saved %s\n", save);
     if (history && !write_history(m, history))
+        goto out;
+    if (plot && !plot_history(m, plot))
+        goto out;
+    if (plot_fc && !plot_forecast(m, &s, &train, &test, plot_fc))
         goto out;
     rc = 0;
 out:

@@ -39,7 +39,8 @@ static const char *help_fit =
     "  --loss mse|mae|huber|binary_crossentropy|sparse_categorical_crossentropy\n"
     "  --validation-split F --patience N --seed N --threads N --no-shuffle --verbose 0|1|2\n"
     "output\n"
-    "  --save FILE (model.recur) --history FILE (per-epoch CSV)\n";
+    "  --save FILE (model.recur) --history FILE (per-epoch CSV)\n"
+    "  --plot FILE.png (loss per epoch) --plot-forecast FILE.png (forecast against the data)\n";
 
 static const char *help_other =
     "recur evaluate --load MODEL --data FILE [--test FILE]\n"
