@@ -21,6 +21,7 @@ bool atomic_open(atomic_file *af, const char *path)
     if (fd < 0) {
         cli_error("%s: cannot create: %s", path, strerror(errno));
         free(af->tmp);
+        af->tmp = NULL;
         return false;
     }
     fchmod(fd, 0644);

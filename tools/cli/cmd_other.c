@@ -56,7 +56,7 @@ int cmd_predict(cli_args *a)
         return 1;
     int rc = 1, steps, units;
     recur_model_output_shape(m, &steps, &units);
-    atomic_file af;
+    atomic_file af = { 0 };   /* aborted on any failure below: no partial file survives */
     for (int part = 0; part < 2; part++) {
         dataset *d = part ? &test : &train;
         float *pred = malloc(sizeof(float) * (size_t)(d->n ? d->n : 1) * units);
@@ -94,6 +94,8 @@ int cmd_predict(cli_args *a)
         rc = 0;
     }
 out:
+    if (rc != 0)
+        atomic_abort(&af);
     dataset_free(&train);
     dataset_free(&test);
     recur_model_free(m);
