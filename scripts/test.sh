@@ -22,7 +22,8 @@ echo "=== tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECUR_SANITIZE=ON \
       -DRECUR_BUILD_BENCHMARKS=OFF
 cmake --build build-sanitize
-RECUR_TEST_QUICK=1 ctest --test-dir build-sanitize --output-on-failure
+RECUR_TEST_QUICK=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+  ctest --test-dir build-sanitize --output-on-failure
 
 if [[ "${RECUR_SKIP_NEON:-0}" != 1 ]]; then
   echo "=== NEON: cross-compiled for AArch64, run under qemu-aarch64"
