@@ -58,7 +58,11 @@ bool build(Cell cell, const Shape &s, bool train, const engine &eng, Net &net)
     auto md = [](memory::dims d, tag t) { return memory::desc(d, dt::f32, t); };
     memory::desc src = md({ T, B, F }, tag::tnc), dst = md({ T, B, H }, tag::tnc);
     memory::desc iter = md({ 1, 1, B, H }, tag::ldnc);
-    memory::desc wl = md({ 1, 1, F, G, H }, tag::any), wi = md({ 1, 1, H, G, H }, tag::any);
+    // oneDNN 2.6's lbr_gru dies with SIGFPE when it picks the weight layouts itself at input
+    // size 1 (S1, S2) and in forward_inference at H >= 512 (M2, L1, L2); plain ldigo avoids
+    // that, at some cost to its speed.
+    const tag wtag = cell == GRU && (F == 1 || !train) ? tag::ldigo : tag::any;
+    memory::desc wl = md({ 1, 1, F, G, H }, wtag), wi = md({ 1, 1, H, G, H }, wtag);
     memory::desc bias = md({ 1, 1, GB, H }, tag::ldgo), none;
     primitive_attr attr;
     attr.set_scratchpad_mode(scratchpad_mode::user);
@@ -103,7 +107,7 @@ bool build(Cell cell, const Shape &s, bool train, const engine &eng, Net &net)
             net.bwd_args[DNNL_ARG_DIFF_DST_ITER_C] = make(pd.diff_dst_iter_c_desc(), eng, 0.0f);
         }
     };
-    memory::desc wl_any = wl, wi_any = wi, b_any = md({ 1, 1, GB, H }, tag::any);
+    memory::desc wl_any = md({ 1, 1, F, G, H }, tag::any), wi_any = md({ 1, 1, H, G, H }, tag::any), b_any = md({ 1, 1, GB, H }, tag::any);
     memory::desc src_any = md({ T, B, F }, tag::any), iter_any = md({ 1, 1, B, H }, tag::any);
     memory::desc dst_any = md({ T, B, H }, tag::any);
     try {
@@ -115,7 +119,7 @@ bool build(Cell cell, const Shape &s, bool train, const engine &eng, Net &net)
             fill_fwd(fpd);
             if (train) {
                 lstm_backward::primitive_desc bpd(
-                    lstm_backward::desc(prop_kind::backward, dir, src, iter, iter, wl, wi, none, none,
+                    lstm_backward::desc(prop_kind::backward, dir, src, iter, iter, wl_any, wi_any, none, none,
                                         bias, dst, iter, iter, src_any, iter_any, iter_any, wl_any,
                                         wi_any, none, none, b_any, dst_any, iter_any, iter_any),
                     attr, eng, fpd);
@@ -129,7 +133,7 @@ bool build(Cell cell, const Shape &s, bool train, const engine &eng, Net &net)
             fill_fwd(fpd);
             if (train) {
                 lbr_gru_backward::primitive_desc bpd(
-                    lbr_gru_backward::desc(prop_kind::backward, dir, src, iter, wl, wi, bias, dst,
+                    lbr_gru_backward::desc(prop_kind::backward, dir, src, iter, wl_any, wi_any, bias, dst,
                                            iter, src_any, iter_any, wl_any, wi_any, b_any, dst_any,
                                            iter_any),
                     attr, eng, fpd);
@@ -146,7 +150,7 @@ bool build(Cell cell, const Shape &s, bool train, const engine &eng, Net &net)
             if (train) {
                 vanilla_rnn_backward::primitive_desc bpd(
                     vanilla_rnn_backward::desc(prop_kind::backward, algorithm::eltwise_tanh, dir, src,
-                                               iter, wl, wi, bias, dst, iter, src_any, iter_any,
+                                               iter, wl_any, wi_any, bias, dst, iter, src_any, iter_any,
                                                wl_any, wi_any, b_any, dst_any, iter_any),
                     attr, eng, fpd);
                 net.bwd = vanilla_rnn_backward(bpd);

@@ -15,9 +15,15 @@
 
 #include "../simd/kernels.h"
 
+#ifndef RECUR_GEMM_KC
 #define RECUR_GEMM_KC 256
+#endif
+#ifndef RECUR_GEMM_MC
 #define RECUR_GEMM_MC 144   /* a multiple of every MR (4, 6, 8) */
+#endif
+#ifndef RECUR_GEMM_NC
 #define RECUR_GEMM_NC 1024  /* a multiple of every NR (4, 8, 16, 32) */
+#endif
 #define RECUR_GEMM_WORK_FLOATS ((size_t)RECUR_GEMM_MC * RECUR_GEMM_KC + \
                                 (size_t)RECUR_GEMM_KC * RECUR_GEMM_NC)
 
