@@ -51,6 +51,7 @@ void BM_layer(benchmark::State &state, Cell cell, Shape sh, bool train, recur_is
     fill(k, 0.05f); fill(u, 0.05f); fill(b, 0.1f); fill(x, 1.0f);
     recur_rnn_set_weights(rnn, k.data(), u.data(), b.data());
     recur_rnn_set_num_threads(rnn, threads);
+    recur_rnn_set_inference(rnn, !train);   // forward rows: nothing kept for backward
     recur_rnn_reserve(rnn, sh.B, sh.T);
     size_t ws = 0;
     recur_rnn_workspace_size(rnn, sh.B, sh.T, &ws);

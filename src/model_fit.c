@@ -101,6 +101,7 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
                                    int n, int batch, float *loss, float *metrics)
 {
     double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
+    recur_model_set_inference(m, true);
     for (int b0 = 0; b0 < n; b0 += batch) {
         int rows = n - b0 < batch ? n - b0 : batch;
         gather(m, x, y, NULL, first + b0, rows);
@@ -108,11 +109,14 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
         double l;
         if (s == RECUR_OK)
             s = recur_model_loss_and_grads(m, rows, m->yb, false, &l);
-        if (s != RECUR_OK)
+        if (s != RECUR_OK) {
+            recur_model_set_inference(m, false);
             return s;
+        }
         lsum += l * rows;
         recur_model_metric_sums(m, rows, m->yb, sums, counts);
     }
+    recur_model_set_inference(m, false);
     *loss = (float)(lsum / n);
     for (int k = 0; k < n_metrics(m); k++)
         metrics[k] = counts[k] > 0 ? (float)(sums[k] / counts[k]) : NAN;
@@ -128,7 +132,10 @@ recur_status recur_model_evaluate(recur_model *m, const float *x, const float *y
     if (y == NULL || loss == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_evaluate: y and loss must not be NULL");
     const int batch = n < 32 ? n : 32;
-    if ((s = recur_model_ensure_batch(m, batch)) != RECUR_OK)
+    recur_model_set_inference(m, true);
+    s = recur_model_ensure_batch(m, batch);
+    recur_model_set_inference(m, false);
+    if (s != RECUR_OK)
         return s;
     float l, mv[RECUR_MAX_METRICS];
     s = evaluate_range(m, x, y, 0, n, batch, &l, mv);
@@ -148,18 +155,18 @@ recur_status recur_model_predict(recur_model *m, const float *x, int n, float *y
     if (y == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_predict: y is NULL");
     const int batch = n < 32 ? n : 32;
-    if ((s = recur_model_ensure_batch(m, batch)) != RECUR_OK)
-        return s;
+    recur_model_set_inference(m, true);   /* nothing kept for backward */
+    s = recur_model_ensure_batch(m, batch);
     const size_t so = recur_model_output_size(m);
     const model_layer *last = &m->layers[m->n_layers - 1];
-    for (int b0 = 0; b0 < n; b0 += batch) {
+    for (int b0 = 0; s == RECUR_OK && b0 < n; b0 += batch) {
         int rows = n - b0 < batch ? n - b0 : batch;
         gather(m, x, NULL, NULL, b0, rows);
-        if ((s = recur_model_forward_batch(m, rows)) != RECUR_OK)
-            return s;
-        memcpy(y + (size_t)b0 * so, last->out, sizeof(float) * so * (size_t)rows);
+        if ((s = recur_model_forward_batch(m, rows)) == RECUR_OK)
+            memcpy(y + (size_t)b0 * so, last->out, sizeof(float) * so * (size_t)rows);
     }
-    return RECUR_OK;
+    recur_model_set_inference(m, false);
+    return s;
 }
 
 /* ---- progress output, Keras style ---------------------------------------------------------- */
@@ -228,6 +235,13 @@ recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int
     const int vbatch = n_val ? (o.batch_size < n_val ? o.batch_size : n_val) : 0;
     if ((s = recur_model_ensure_batch(m, batch > vbatch ? batch : vbatch)) != RECUR_OK)
         return s;
+    if (vbatch) {   /* plan the validation passes too, so no epoch allocates */
+        recur_model_set_inference(m, true);
+        s = recur_model_ensure_batch(m, vbatch);
+        recur_model_set_inference(m, false);
+        if (s != RECUR_OK)
+            return s;
+    }
     int *perm = malloc(sizeof(int) * (size_t)n_train);
     recur_epoch_log *hist = realloc(m->history, sizeof *hist * (size_t)o.epochs);
     if (perm == NULL || hist == NULL) {

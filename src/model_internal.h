@@ -64,7 +64,10 @@ struct recur_model {
 
 /* Keras's output width per sample (features × steps). */
 size_t recur_model_output_size(const recur_model *m);
-/* Prepare per-batch buffers for batch rows (allocates only when batch grows). */
+/* Switch every recurrent layer between training and inference (no kept activations). */
+void recur_model_set_inference(recur_model *m, bool inference);
+/* Prepare per-batch buffers for batch rows in the layers' current mode (allocates only when
+ * something grows). */
 recur_status recur_model_ensure_batch(recur_model *m, int batch);
 /* Forward a batch already in m->xb; leaves outputs in the last layer's out. */
 recur_status recur_model_forward_batch(recur_model *m, int batch);

@@ -17,8 +17,25 @@ static size_t layer_rows(const model_layer *L, int batch, bool out)
     return (size_t)batch * (size_t)(steps ? steps : 1);
 }
 
+void recur_model_set_inference(recur_model *m, bool inference)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].rnn)
+            recur_rnn_set_inference(m->layers[i].rnn, inference);
+}
+
 recur_status recur_model_ensure_batch(recur_model *m, int batch)
 {
+    /* every call: the layers' plans depend on their mode, and reserving is free when the
+     * capacity is already there */
+    for (int i = 0; i < m->n_layers; i++) {
+        model_layer *L = &m->layers[i];
+        if (L->rnn) {
+            recur_status s = recur_rnn_reserve(L->rnn, batch, L->in_steps);
+            if (s != RECUR_OK)
+                return s;
+        }
+    }
     if (m->acts && batch <= m->cap_batch)
         return RECUR_OK;
     size_t total = recur_round_floats((size_t)batch * m->timesteps * m->features) +
@@ -32,16 +49,6 @@ recur_status recur_model_ensure_batch(recur_model *m, int batch)
     float *p = recur_alloc_aligned(total * sizeof(float));
     if (p == NULL)
         return recur_fail(RECUR_ERR_NO_MEMORY, "model: cannot allocate buffers for batch %d", batch);
-    for (int i = 0; i < m->n_layers; i++) {
-        model_layer *L = &m->layers[i];
-        if (L->rnn) {
-            recur_status s = recur_rnn_reserve(L->rnn, batch, L->in_steps);
-            if (s != RECUR_OK) {
-                recur_free_aligned(p);
-                return s;
-            }
-        }
-    }
     recur_free_aligned(m->acts);
     m->acts = p;
     m->cap_batch = batch;

@@ -139,6 +139,9 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 {
     if (rnn == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: rnn is NULL");
+    if (rnn->inference)
+        return recur_fail(RECUR_ERR_STATE, "recur_rnn_backward: the layer is in inference mode "
+                          "(recur_rnn_set_inference(rnn, false) before a training forward)");
     if (!rnn->have_forward)
         return recur_fail(RECUR_ERR_STATE,
                           "recur_rnn_backward: no forward to differentiate (call forward first; "

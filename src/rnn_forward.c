@@ -1,6 +1,8 @@
 /* Forward pass: one hoisted input GEMM over all T·B rows, then per time step only the
  * recurrent GEMM against the pre-packed U and one fused gate kernel. Each thread owns a
- * batch shard through all time steps, so steps need no synchronisation. */
+ * batch shard through all time steps, so steps need no synchronisation.
+ * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
+ * h (and c) from the last slot of one chunk to slot 0 of the next. */
 #include <omp.h>
 #include <string.h>
 
@@ -10,14 +12,15 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Rows [r0, r1) of the time-major input: xt[s, b] = x[b, t(s)], gates = bias + xt · W. */
-static void input_projection(const recur_rnn *r, int B, int T, const float *x, int r0, int r1,
-                             float *work)
+/* Rows [r0, r1) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)],
+ * gates = bias + xt · W. */
+static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
+                             int r1, float *work)
 {
     const int F = r->F, GH = r->G * r->H;
     float *xt = r->ws + r->plan.xt, *gates = r->ws + r->plan.gates;
     for (int row = r0; row < r1; row++) {
-        int s = row / B, b = row % B;
+        int s = s0 + row / B, b = row % B;
         int t = r->cfg.go_backwards ? T - 1 - s : s;
         memcpy(xt + (size_t)row * F, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
         if (r->bias_rows > 0)
@@ -27,14 +30,14 @@ static void input_projection(const recur_rnn *r, int B, int T, const float *x, i
                        gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
 }
 
-/* Time steps for batch rows [b0, b1). */
-static void recurrence(const recur_rnn *r, int B, int T, int b0, int b1, float *work)
+/* `steps` time steps of the current chunk for batch rows [b0, b1). */
+static void recurrence(const recur_rnn *r, int B, int steps, int b0, int b1, float *work)
 {
     const recur_kernels *kt = r->kt;
     const int H = r->H, GH = r->G * r->H, rows = b1 - b0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
     float *ws = r->ws;
-    for (int s = 0; s < T; s++) {
+    for (int s = 0; s < steps; s++) {
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
@@ -87,23 +90,34 @@ static void initial_state(float *dst, const float *src, int B, int H, int b0, in
     }
 }
 
-static void write_outputs(const recur_rnn *r, int B, int T, int b0, int b1, float *y,
-                          float *h_last, float *c_last)
+/* y[b, s0 + s] = h of chunk step s; on the last chunk also the final states. */
+static void write_outputs(const recur_rnn *r, int B, int T, int s0, int steps, int b0, int b1,
+                          float *y, float *h_last, float *c_last)
 {
     const int H = r->H;
     const float *hseq = r->ws + r->plan.hseq;
+    const size_t row = (size_t)H * sizeof(float);
     for (int b = b0; b < b1; b++) {
         if (y)
-            for (int s = 0; s < T; s++)
-                memcpy(y + ((size_t)b * T + s) * H, hseq + ((size_t)(s + 1) * B + b) * H,
-                       (size_t)H * sizeof(float));
+            for (int s = 0; s < steps; s++)
+                memcpy(y + ((size_t)b * T + s0 + s) * H, hseq + ((size_t)(s + 1) * B + b) * H, row);
+        if (s0 + steps < T)
+            continue;
         if (h_last)
-            memcpy(h_last + (size_t)b * H, hseq + ((size_t)T * B + b) * H,
-                   (size_t)H * sizeof(float));
+            memcpy(h_last + (size_t)b * H, hseq + ((size_t)steps * B + b) * H, row);
         if (c_last)
-            memcpy(c_last + (size_t)b * H, r->ws + r->plan.cseq + ((size_t)T * B + b) * H,
-                   (size_t)H * sizeof(float));
+            memcpy(c_last + (size_t)b * H, r->ws + r->plan.cseq + ((size_t)steps * B + b) * H, row);
     }
+}
+
+/* The state after a chunk becomes slot 0 of the next one. */
+static void carry_state(const recur_rnn *r, int B, int steps, int b0, int b1)
+{
+    const size_t n = (size_t)(b1 - b0) * r->H * sizeof(float);
+    const size_t from = ((size_t)steps * B + b0) * r->H, to = (size_t)b0 * r->H;
+    memcpy(r->ws + r->plan.hseq + to, r->ws + r->plan.hseq + from, n);
+    if (r->cfg.cell == RECUR_LSTM)
+        memcpy(r->ws + r->plan.cseq + to, r->ws + r->plan.cseq + from, n);
 }
 
 recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,
@@ -126,26 +140,35 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
     recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr);
     if (s != RECUR_OK)
         return s;
-    const int B = batch, T = timesteps, H = rnn->H;
+    const int B = batch, T = timesteps, H = rnn->H, chunk = rnn->plan.chunk;
 
 #pragma omp parallel num_threads(nthr)
     {
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
-        int r0, r1, b0, b1;
-        recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
-        input_projection(rnn, B, T, x, r0, r1, work);
+        int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
         initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
+        for (int s0 = 0; s0 < T; s0 += chunk) {
+            const int steps = T - s0 < chunk ? T - s0 : chunk;
+            int r0, r1;
+            recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
+            input_projection(rnn, B, T, s0, x, r0, r1, work);
 #pragma omp barrier
-        if (b1 > b0) {
-            recurrence(rnn, B, T, b0, b1, work);
-            write_outputs(rnn, B, T, b0, b1, y, h_last, c_last);
+            if (b1 > b0) {
+                recurrence(rnn, B, steps, b0, b1, work);
+                write_outputs(rnn, B, T, s0, steps, b0, b1, y, h_last, c_last);
+                if (s0 + steps < T)
+                    carry_state(rnn, B, steps, b0, b1);
+            }
+            if (s0 + steps < T) {
+#pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
+            }
         }
     }
-    rnn->have_forward = true;
+    rnn->have_forward = !rnn->inference;
     rnn->batch = B;
     rnn->steps = T;
     rnn->nthreads = nthr;

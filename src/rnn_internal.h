@@ -14,8 +14,10 @@
 
 #include "../simd/kernels.h"
 
-/* Offsets (in floats) of the workspace regions for one (batch, timesteps, threads). */
+/* Offsets (in floats) of the workspace regions for one (batch, timesteps, threads).
+ * The per-step regions hold `chunk` steps: all T in training mode, fewer in inference. */
 typedef struct {
+    int chunk;
     size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
 } recur_rnn_plan;
 
@@ -35,10 +37,11 @@ struct recur_rnn {
     float *u_pk, *ut_pk;       /* U [H, GH] and Uᵀ [GH, H]; split_u: the z,r columns only */
     float *uh_pk, *uht_pk;     /* split_u: U_h [H, H] and U_hᵀ */
 
-    /* workspace: grows to the largest (batch, timesteps, threads) seen, then stays */
+    /* workspace: grows to the largest plan seen, then stays */
     float *ws;
-    int cap_batch, cap_steps, cap_threads;
+    size_t cap_floats;
     recur_rnn_plan plan;
+    bool inference;            /* forward keeps no activations */
 
     /* the last forward, for backward */
     bool have_forward;

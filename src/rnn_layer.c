@@ -217,13 +217,25 @@ recur_status recur_rnn_set_num_threads(recur_rnn *rnn, int threads)
 
 /* ---- workspace plan ---------------------------------------------------------------------- */
 
+/* Steps per chunk in inference mode: enough rows (chunk·B ≈ 1024) for an efficient input
+ * GEMM, few enough that memory does not grow with T. */
+static int inference_chunk(int batch, int steps)
+{
+    int c = 1024 / batch;
+    c = c < 4 ? 4 : c;
+    return c < steps ? c : steps;
+}
+
 void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
                          recur_rnn_plan *p)
 {
-    const size_t B = (size_t)batch, T = (size_t)steps, F = (size_t)r->F, H = (size_t)r->H;
+    const int chunk = r->inference ? inference_chunk(batch, steps) : steps;
+    const size_t B = (size_t)batch, T = (size_t)chunk, F = (size_t)r->F, H = (size_t)r->H;
     const size_t GH = (size_t)r->G * H;
     const bool gru_ra = r->cfg.cell == RECUR_GRU && !r->cfg.reset_before;
+    const bool train = !r->inference;
     size_t at = 0;
+    p->chunk = chunk;
 #define REGION(field, n) do { p->field = at; at += recur_round_floats(n); } while (0)
     REGION(xt, T * B * F);
     REGION(gates, T * B * GH);
@@ -231,9 +243,9 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     REGION(rh, r->split_u ? T * B * H : 0);          /* r ⊙ h_prev, kept for backward */
     REGION(hseq, (T + 1) * B * H);
     REGION(cseq, r->cfg.cell == RECUR_LSTM ? (T + 1) * B * H : 0);
-    REGION(dh, B * H);
-    REGION(dc, r->cfg.cell == RECUR_LSTM ? B * H : 0);
-    REGION(drh, r->split_u ? B * H : 0);
+    REGION(dh, train ? B * H : 0);
+    REGION(dc, train && r->cfg.cell == RECUR_LSTM ? B * H : 0);
+    REGION(drh, train && r->split_u ? B * H : 0);
     REGION(gemm, (size_t)threads * RECUR_GEMM_WORK_FLOATS);
 #undef REGION
     p->total = at;
@@ -241,29 +253,29 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
 
 recur_status recur_rnn_ensure_workspace(recur_rnn *r, int batch, int steps, int threads)
 {
-    if (r->ws && batch <= r->cap_batch && steps <= r->cap_steps && threads <= r->cap_threads) {
-        /* Same capacity, regions laid out for the current shape. */
-        recur_rnn_make_plan(r, batch, steps, threads, &r->plan);
-        return RECUR_OK;
+    recur_rnn_plan need;
+    recur_rnn_make_plan(r, batch, steps, threads, &need);
+    if (r->ws == NULL || need.total > r->cap_floats) {
+        float *ws = recur_alloc_aligned(need.total * sizeof(float));
+        if (ws == NULL)
+            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn: cannot allocate %zu bytes of "
+                              "workspace", need.total * sizeof(float));
+        recur_free_aligned(r->ws);
+        r->ws = ws;
+        r->cap_floats = need.total;
+        r->have_forward = false;
     }
-    int cb = batch > r->cap_batch ? batch : r->cap_batch;
-    int cs = steps > r->cap_steps ? steps : r->cap_steps;
-    int ct = threads > r->cap_threads ? threads : r->cap_threads;
-    recur_rnn_plan cap;
-    recur_rnn_make_plan(r, cb, cs, ct, &cap);
-    float *ws = recur_alloc_aligned(cap.total * sizeof(float));
-    if (ws == NULL)
-        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn: cannot allocate %zu bytes of workspace",
-                          cap.total * sizeof(float));
-    recur_free_aligned(r->ws);
-    r->ws = ws;
-    r->cap_batch = cb;
-    r->cap_steps = cs;
-    r->cap_threads = ct;
-    r->have_forward = false;
-    /* Regions are laid out for the current shape inside the capacity: every region of a
-     * smaller shape is no larger, so they still fit in cap.total. */
-    recur_rnn_make_plan(r, batch, steps, threads, &r->plan);
+    /* Regions are laid out for the current shape, inside the capacity. */
+    r->plan = need;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference)
+{
+    if (rnn == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_set_inference: rnn is NULL");
+    rnn->inference = inference;
+    rnn->have_forward = false;
     return RECUR_OK;
 }
 

@@ -180,6 +180,57 @@ static void test_deterministic_across_threads(void **state)
     }
 }
 
+/* Inference mode (chunked, nothing kept) gives the same bits as training mode, across
+ * chunk boundaries, with go_backwards and initial states; backward is refused in it. */
+static void test_inference_mode(void **state)
+{
+    (void)state;
+    const struct { int B, T; } shapes[] = { { 40, 37 }, { 300, 9 }, { 3, 5 } };  /* 2, 3, 1 chunks */
+    for (int ci = 0; ci < 4; ci++)
+        for (int si = 0; si < 3; si++) {
+            const int B = shapes[si].B, T = shapes[si].T, F = 6, H = 9;
+            recur_cell cell = ci == 0 ? RECUR_SIMPLE_RNN : ci == 1 ? RECUR_LSTM : RECUR_GRU;
+            recur_rnn_config cfg = { .cell = cell, .input_size = F, .units = H,
+                                     .reset_before = ci == 3, .go_backwards = si == 1 };
+            recur_rnn *r;
+            assert_int_equal(recur_rnn_create(&cfg, &r), RECUR_OK);
+            size_t nk, nu, nb;
+            recur_rnn_weight_counts(r, &nk, &nu, &nb);
+            test_rng rng = { 1234 + (uint64_t)ci };
+            float *w = malloc((nk + nu + nb) * 4), *x = malloc((size_t)B * T * F * 4);
+            float *h0 = malloc((size_t)B * H * 4), *c0 = malloc((size_t)B * H * 4);
+            rng_fill(&rng, w, nk + nu + nb, -0.4f, 0.4f);
+            rng_fill(&rng, x, (size_t)B * T * F, -1, 1);
+            rng_fill(&rng, h0, (size_t)B * H, -1, 1);
+            rng_fill(&rng, c0, (size_t)B * H, -1, 1);
+            assert_int_equal(recur_rnn_set_weights(r, w, w + nk, w + nk + nu), RECUR_OK);
+            const bool lstm = cell == RECUR_LSTM;
+            float *y[2], *hl[2], *cl[2];
+            size_t ws[2];
+            for (int mode = 0; mode < 2; mode++) {
+                y[mode] = malloc((size_t)B * T * H * 4);
+                hl[mode] = malloc((size_t)B * H * 4);
+                cl[mode] = malloc((size_t)B * H * 4);
+                assert_int_equal(recur_rnn_set_inference(r, mode == 1), RECUR_OK);
+                assert_int_equal(recur_rnn_workspace_size(r, B, T, &ws[mode]), RECUR_OK);
+                assert_int_equal(recur_rnn_forward(r, B, T, x, h0, lstm ? c0 : NULL, y[mode],
+                                                   hl[mode], lstm ? cl[mode] : NULL), RECUR_OK);
+            }
+            if (memcmp(y[0], y[1], (size_t)B * T * H * 4) || memcmp(hl[0], hl[1], (size_t)B * H * 4) ||
+                (lstm && memcmp(cl[0], cl[1], (size_t)B * H * 4)))
+                fail_msg("cell %d, B=%d T=%d: inference differs from training", ci, B, T);
+            if (T > 30 && !(ws[1] < ws[0]))
+                fail_msg("cell %d: inference workspace %zu not below training %zu", ci, ws[1], ws[0]);
+            assert_int_equal(recur_rnn_backward(r, y[1], NULL, NULL, NULL, NULL, NULL), RECUR_ERR_STATE);
+            assert_non_null(strstr(recur_last_error(), "inference"));
+            for (int mode = 0; mode < 2; mode++) {
+                free(y[mode]); free(hl[mode]); free(cl[mode]);
+            }
+            free(w); free(x); free(h0); free(c0);
+            recur_rnn_free(r);
+        }
+}
+
 static void test_no_allocation_after_reserve(void **state)
 {
     (void)state;
@@ -217,6 +268,7 @@ int main(void)
         cmocka_unit_test(test_weight_shapes_and_round_trip),
         cmocka_unit_test(test_bad_forward_backward),
         cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_inference_mode),
         cmocka_unit_test(test_no_allocation_after_reserve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,12 @@ RECUR_API recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_
 RECUR_API recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int timesteps,
                                                 size_t *bytes);
 
+/* Inference mode: forward keeps no activations for backward. The sequence is processed in
+ * chunks of steps (each chunk's input projection one GEMM), so working memory no longer
+ * grows with T; outputs are bitwise identical to training mode. backward is refused until
+ * inference mode is switched off again. Off by default. */
+RECUR_API recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference);
+
 /* Threads used by this layer (default: OpenMP's maximum). 0 restores the default. */
 RECUR_API recur_status recur_rnn_set_num_threads(recur_rnn *rnn, int threads);
 
