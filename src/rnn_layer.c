@@ -291,8 +291,21 @@ recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps)
 {
     if (rnn == NULL || max_batch < 1 || max_timesteps < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_reserve: need rnn and sizes >= 1");
-    return recur_rnn_ensure_workspace(rnn, max_batch, max_timesteps,
-                                      recur_rnn_threads_for(rnn, max_batch));
+    /* The inference chunk length depends on the batch, so a smaller batch can need a little
+     * more of some region: plan for the largest need over every batch up to max_batch (the
+     * plan grows with T, so max_timesteps covers shorter sequences). */
+    int worst = max_batch;
+    size_t most = 0;
+    for (int b = 1; b <= max_batch; b++) {
+        recur_rnn_plan p;
+        recur_rnn_make_plan(rnn, b, max_timesteps, recur_rnn_threads_for(rnn, b), &p);
+        if (p.total > most) {
+            most = p.total;
+            worst = b;
+        }
+    }
+    return recur_rnn_ensure_workspace(rnn, worst, max_timesteps,
+                                      recur_rnn_threads_for(rnn, worst));
 }
 
 recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int timesteps,

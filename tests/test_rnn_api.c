@@ -253,6 +253,18 @@ static void test_no_allocation_after_reserve(void **state)
             assert_int_equal(recur_rnn_backward(r, y, NULL, NULL, dx, NULL, NULL), RECUR_OK);
         }
         assert_int_equal(allocations - before, 0);
+        /* inference mode: every smaller batch and sequence fits what reserve planned */
+        recur_rnn_set_inference(r, true);
+        /* max batch 100 runs 10-step chunks (1000 rows); batch 93 runs 11 (1023 rows) */
+        assert_int_equal(recur_rnn_reserve(r, 100, T), RECUR_OK);
+        float *xi = calloc((size_t)100 * T * F, 4), *yi = calloc((size_t)100 * T * H, 4);
+        before = allocations;
+        for (int b = 1; b <= 100; b++)
+            assert_int_equal(recur_rnn_forward(r, b, T, xi, NULL, NULL, yi, NULL, NULL),
+                             RECUR_OK);
+        assert_int_equal(allocations - before, 0);
+        free(xi);
+        free(yi);
         free(x); free(y); free(dx);
         recur_rnn_free(r);
     }
