@@ -1,4 +1,5 @@
-/* Vector vocabulary, AVX-512 F/BW/DQ/VL: 16 lanes, masked tails; SLEEF's AVX-512F build. */
+/* Vector vocabulary, AVX-512 F/BW/DQ/VL: 16 lanes, masked tails; SLEEF's AVX-512F build
+ * (tanh 3.5-ulp: the 1-ulp one cost 23% of an LSTM training step at H=50; exp 1-ulp). */
 #ifndef RECUR_VEC_AVX512_H
 #define RECUR_VEC_AVX512_H
 
@@ -25,7 +26,7 @@ static inline vf vf_fma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
 static inline vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
 static inline vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
-static inline vf vf_tanh(vf a) { return Sleef_tanhf16_u10avx512f(a); }
+static inline vf vf_tanh(vf a) { return Sleef_tanhf16_u35avx512f(a); }
 static inline vf vf_exp(vf a) { return Sleef_expf16_u10avx512f(a); }
 static inline vf vf_select_gt(vf a, vf b, vf x, vf y)
 {

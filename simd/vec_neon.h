@@ -1,4 +1,4 @@
-/* Vector vocabulary, AArch64 Advanced SIMD: 4 lanes; SLEEF's advsimd build. */
+/* Vector vocabulary, AArch64 Advanced SIMD: 4 lanes; SLEEF's advsimd build (tanh 3.5-ulp). */
 #ifndef RECUR_VEC_NEON_H
 #define RECUR_VEC_NEON_H
 
@@ -35,7 +35,7 @@ static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }
 static inline vf vf_max(vf a, vf b) { return vmaxq_f32(a, b); }
 static inline vf vf_min(vf a, vf b) { return vminq_f32(a, b); }
 static inline vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
-static inline vf vf_tanh(vf a) { return Sleef_tanhf4_u10advsimd(a); }
+static inline vf vf_tanh(vf a) { return Sleef_tanhf4_u35advsimd(a); }
 static inline vf vf_exp(vf a) { return Sleef_expf4_u10advsimd(a); }
 static inline vf vf_select_gt(vf a, vf b, vf x, vf y) { return vbslq_f32(vcgtq_f32(a, b), x, y); }
 static inline float vf_reduce_add(vf a) { return vaddvq_f32(a); }

@@ -1,7 +1,9 @@
 /* Accuracy of tanh and sigmoid on every ISA against double-precision libm.
  *
  * Stated accuracy (asserted below, measured on x ∈ [-20, 20] in 2²¹ steps plus edge values):
- *   tanh    ≤ 3 ulp   (SLEEF u10 kernels are 1-ulp; glibc tanhf, used by scalar, ~2.1 here)
+ *   tanh    ≤ 3 ulp   (SIMD: SLEEF's 3.5-ulp kernels, 2.59 measured here, chosen over the
+ *                      1-ulp ones, which took 23% of an LSTM training step at H=50;
+ *                      scalar: glibc tanhf, 2.10)
  *   sigmoid ≤ 4 ulp for x ∈ [-80, 80], where σ(x) is a normal float; built as
  *             1/(1 + exp(-x)): a 1-ulp exp, one add and one divide.
  *   everywhere: |error| ≤ 1.5e-7 absolute, and σ → 0, 1 and tanh → ±1 exactly at the ends.
