@@ -67,7 +67,6 @@ void BM_peak(benchmark::State &state, recur_isa isa, int threads)
 
 int main(int argc, char **argv)
 {
-    static const char *form_names[] = { "packed", "TN", "NT" };
     for (int isa = 0; isa < RECUR_ISA_COUNT; isa++) {
         if (!recur_isa_supported(recur_isa(isa)))
             continue;
@@ -94,7 +93,6 @@ int main(int argc, char **argv)
         }
         benchmark::RegisterBenchmark(("sgemm/" + name + "/square/M:2048/N:2048/K:2048").c_str(),
                                      BM_sgemm, recur_isa(isa), PACKED_NN, 2048, 2048, 2048);
-        (void)form_names;
     }
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();

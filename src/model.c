@@ -187,7 +187,6 @@ static void add_weight(recur_model *m, float *w, float *g, int rank, int d0, int
     W->layer = layer;
 }
 
-/* Called by compile once every layer's storage exists. */
 void recur_model_build_weight_table(recur_model *m)
 {
     m->n_weights = 0;

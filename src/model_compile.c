@@ -7,8 +7,6 @@
 #include "model_internal.h"
 #include "util.h"
 
-void recur_model_build_weight_table(recur_model *m);
-
 static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
                             recur_compile_opts *o)
 {

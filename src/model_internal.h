@@ -80,6 +80,8 @@ void recur_model_apply_gradients(recur_model *m);
 /* Per-batch metric sums for the metric bits; counts elements or rows as Keras does. */
 void recur_model_metric_sums(const recur_model *m, int batch, const float *y, double *sums,
                              double *counts);
+/* Fill the weight table (Keras get_weights() order) once every layer's storage exists. */
+void recur_model_build_weight_table(recur_model *m);
 /* Weight initializers. */
 void recur_model_init_weights(recur_model *m);
 /* Re-pack an RNN layer's weights after they changed in place. */

@@ -12,6 +12,8 @@
 #include "model_internal.h"
 #include "util.h"
 
+static void pack_weights(recur_rnn *r);
+
 static int gate_blocks(recur_cell cell) { return cell == RECUR_LSTM ? 4 : cell == RECUR_GRU ? 3 : 1; }
 
 /* Element-wise activations only: softmax spans a row and belongs to Dense layers. */
@@ -93,10 +95,9 @@ recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
         *slots[i] = sizes[i] ? p : NULL;
         p += sizes[i];
     }
-    /* Weights start at zero; packing zeros keeps every path well defined before
+    /* Weights start at zero; packing them keeps every path well defined before
      * set_weights. */
-    recur_status ps = recur_rnn_set_weights(r, r->kernel, r->rec_kernel, r->bias);
-    (void)ps;
+    pack_weights(r);
     *out = r;
     return RECUR_OK;
 }

@@ -102,6 +102,10 @@ bool plot_history(const recur_model *m, const char *path);
 bool plot_forecast(recur_model *m, const data_spec *s, const dataset *train, const dataset *test,
                    const char *path);
 
+/* Loss and metrics on a test set; forecasting adds the MSE in original units beside the
+ * naive and AR baselines (train may be NULL: no AR). Returns a command exit status. */
+int report_test(recur_model *m, const data_spec *s, const dataset *train, const dataset *test);
+
 /* ---- commands ---- */
 int cmd_fit(cli_args *a);
 int cmd_evaluate(cli_args *a);

@@ -7,8 +7,6 @@
 
 #include "cli.h"
 
-int report_test(recur_model *m, const data_spec *s, const dataset *train, const dataset *test);
-
 static bool load_with_data(cli_args *a, recur_model **m, data_spec *s, dataset *train,
                            dataset *test, const char **out_path)
 {
