@@ -56,6 +56,10 @@ static inline vf act_grad_vec(vf y, recur_activation act)
 }
 
 /* ---- GEMM micro-kernel: C[m,n] (+)= Σ_k ap[k][0:MR] ⊗ bp[k][0:NR] ---------------------- */
+/* How far ahead (in k) the B panel is prefetched: B streams from L2/L3 on the first tile of
+ * each panel (a recurrent weight matrix rarely fits L2), and 16 steps cover that latency. */
+#define SGEMM_PREFETCH_K 16
+
 static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
                       float *restrict c, int ldc, int m, int n, int accumulate)
 {
@@ -65,9 +69,19 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
 #pragma GCC unroll 8
         for (int v = 0; v < SGEMM_NV; v++)
             acc[i][v] = vf_zero();
+    /* The C tile is touched once, at the end; its rows are often a power-of-two apart
+     * (ldc = 4H), so they collide in L1 sets and would miss. Start fetching them now. */
+    for (int i = 0; i < m; i++) {
+        __builtin_prefetch(c + (size_t)i * ldc, 1, 3);
+        __builtin_prefetch(c + (size_t)i * ldc + n - 1, 1, 3);
+    }
 
+#pragma GCC unroll 4
     for (int k = 0; k < kc; k++) {
         vf b[SGEMM_NV];
+#pragma GCC unroll 8
+        for (int v = 0; v < SGEMM_NR; v += 16)
+            __builtin_prefetch(bp + SGEMM_PREFETCH_K * SGEMM_NR + v, 0, 3);
 #pragma GCC unroll 8
         for (int v = 0; v < SGEMM_NV; v++)
             b[v] = vf_loadu(bp + v * VF_LANES);
@@ -82,6 +96,20 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
         bp += SGEMM_NR;
     }
 
+    if (m == SGEMM_MR && n == SGEMM_NR) {   /* full tile: straight-line, no masks */
+#pragma GCC unroll 32
+        for (int i = 0; i < SGEMM_MR; i++) {
+            float *ci = c + (size_t)i * ldc;
+#pragma GCC unroll 8
+            for (int v = 0; v < SGEMM_NV; v++) {
+                vf r = acc[i][v];
+                if (accumulate)
+                    r = vf_add(r, vf_loadu(ci + v * VF_LANES));
+                vf_storeu(ci + v * VF_LANES, r);
+            }
+        }
+        return;
+    }
     for (int i = 0; i < m; i++) {
         float *ci = c + (size_t)i * ldc;
 #pragma GCC unroll 8

@@ -54,7 +54,13 @@ static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, bool t
     for (int ip = 0; ip < mc; ip += mr) {
         int h = min_int(mr, mc - ip);
         float *panel = dst + (size_t)ip * kc;
-        if (!trans_a) {
+        if (!trans_a && h == mr) {
+            /* k outer: contiguous writes, mr sequential read streams */
+            const float *src = a + (size_t)(i0 + ip) * lda + k0;
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < mr; i++)
+                    panel[(size_t)k * mr + i] = src[(size_t)i * lda + k];
+        } else if (!trans_a) {
             for (int i = 0; i < mr; i++) {
                 if (i < h) {
                     const float *src = a + (size_t)(i0 + ip + i) * lda + k0;
