@@ -147,13 +147,13 @@ static void act_backward(size_t n, recur_activation act, const float *y, const f
 /* ---- LSTM: gates i, f, g(c), o -------------------------------------------------------------- */
 static void lstm_fwd(const recur_lstm_fwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 4 * H;
         const float *cp = a->c_prev + (size_t)r * H;
         float *c = a->c + (size_t)r * H, *h = a->h + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf i = act_vec(ld(g + j, n), a->rec_act);
             vf f = act_vec(ld(g + H + j, n), a->rec_act);
             vf gg = act_vec(ld(g + 2 * H + j, n), a->act);
@@ -171,14 +171,14 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
 
 static void lstm_bwd(const recur_lstm_bwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 4 * H;
         const float *cp = a->c_prev + (size_t)r * H, *c = a->c + (size_t)r * H;
         const float *dh = a->dh + (size_t)r * H;
         float *dc = a->dc + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf i = ld(g + j, n), f = ld(g + H + j, n), gg = ld(g + 2 * H + j, n);
             vf o = ld(g + 3 * H + j, n), dhv = ld(dh + j, n);
             vf tc = act_vec(ld(c + j, n), a->act);
@@ -196,14 +196,14 @@ static void lstm_bwd(const recur_lstm_bwd_args *a)
 /* ---- GRU, reset_after: gates z, r, h ---------------------------------------------------------- */
 static void gru_fwd(const recur_gru_fwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     const vf one = vf_set1(1.0f);
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
         const float *hp = a->h_prev + (size_t)r * H;
         float *h = a->h + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf qz = ld(q + j, n), qr = ld(q + H + j, n), qh = ld(q + 2 * H + j, n);
             if (a->rec_bias) {
                 qz = vf_add(qz, ld(a->rec_bias + j, n));
@@ -227,14 +227,14 @@ static void gru_fwd(const recur_gru_fwd_args *a)
 
 static void gru_bwd(const recur_gru_bwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     const vf one = vf_set1(1.0f);
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
         const float *hp = a->h_prev + (size_t)r * H, *dh = a->dh + (size_t)r * H;
         float *dhp = a->dh_prev + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf z = ld(g + j, n), rr = ld(g + H + j, n), hh = ld(g + 2 * H + j, n);
             vf qh = ld(q + 2 * H + j, n), dhv = ld(dh + j, n), hpv = ld(hp + j, n);
             vf dz = vf_mul(vf_mul(dhv, vf_sub(hpv, hh)), act_grad_vec(z, a->rec_act));
@@ -254,12 +254,12 @@ static void gru_bwd(const recur_gru_bwd_args *a)
 /* ---- GRU, reset_before --------------------------------------------------------------------- */
 static void gru_rb_fwd1(const recur_gru_rb_fwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *rh = a->rh + (size_t)r * H;
         const float *hp = a->h_prev + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf z = act_vec(ld(g + j, n), a->rec_act);
             vf rr = act_vec(ld(g + H + j, n), a->rec_act);
             st(g + j, z, n);
@@ -271,13 +271,13 @@ static void gru_rb_fwd1(const recur_gru_rb_fwd_args *a)
 
 static void gru_rb_fwd2(const recur_gru_rb_fwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     const vf one = vf_set1(1.0f);
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *h = a->h + (size_t)r * H;
         const float *hp = a->h_prev + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf z = ld(g + j, n);
             vf hh = act_vec(ld(g + 2 * H + j, n), a->act);
             st(g + 2 * H + j, hh, n);
@@ -288,13 +288,13 @@ static void gru_rb_fwd2(const recur_gru_rb_fwd_args *a)
 
 static void gru_rb_bwd1(const recur_gru_rb_bwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     const vf one = vf_set1(1.0f);
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *dhp = a->dh_prev + (size_t)r * H;
         const float *hp = a->h_prev + (size_t)r * H, *dh = a->dh + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf z = ld(g + j, n), hh = ld(g + 2 * H + j, n), dhv = ld(dh + j, n);
             vf dz = vf_mul(vf_mul(dhv, vf_sub(ld(hp + j, n), hh)), act_grad_vec(z, a->rec_act));
             vf dhh = vf_mul(vf_mul(dhv, vf_sub(one, z)), act_grad_vec(hh, a->act));
@@ -307,12 +307,12 @@ static void gru_rb_bwd1(const recur_gru_rb_bwd_args *a)
 
 static void gru_rb_bwd2(const recur_gru_rb_bwd_args *a)
 {
-    const int H = a->units;
+    const int W = a->units, H = a->layout_units ? a->layout_units : W;
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *dhp = a->dh_prev + (size_t)r * H;
         const float *hp = a->h_prev + (size_t)r * H, *drh = a->drh + (size_t)r * H;
-        for (int j = 0; j < H; j += VF_LANES) {
-            int n = H - j < VF_LANES ? H - j : VF_LANES;
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf rr = ld(g + H + j, n), d = ld(drh + j, n);
             st(g + H + j, vf_mul(vf_mul(d, ld(hp + j, n)), act_grad_vec(rr, a->rec_act)), n);
             st(dhp + j, vf_add(ld(dhp + j, n), vf_mul(d, rr)), n);

@@ -4,7 +4,9 @@
  *
  * Conventions: row-major float32. The GEMM micro-kernel works on packed panels (see
  * src/gemm.h); the gate kernels work on one time step of `rows` batch rows whose gate
- * blocks are contiguous: gates [rows, G·H], states [rows, H]. */
+ * blocks are contiguous: gates [rows, G·H], states [rows, H]. A kernel may be given a slice
+ * of hidden units [j0, j0 + units) of a layout with H = layout_units: the caller offsets
+ * every pointer by j0 (rec_bias too), and the kernel keeps H for all strides. */
 #ifndef RECUR_SIMD_KERNELS_H
 #define RECUR_SIMD_KERNELS_H
 
@@ -21,6 +23,8 @@ typedef struct {
     float *gates;                      /* [rows, 4H] */
     const float *c_prev;               /* [rows, H] */
     float *c, *h;                      /* [rows, H] */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_lstm_fwd_args;
 
 /* LSTM step backward. gates in: activated gates; out: gradients of the preactivations.
@@ -33,6 +37,8 @@ typedef struct {
     const float *c_prev, *c;           /* [rows, H] */
     const float *dh;                   /* [rows, H] */
     float *dc;                         /* [rows, H] */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_lstm_bwd_args;
 
 /* GRU step forward, reset_after (Keras default):
@@ -48,6 +54,8 @@ typedef struct {
     const float *rec_bias;             /* [3H] or NULL */
     const float *h_prev;               /* [rows, H] */
     float *h;                          /* [rows, H] */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_gru_fwd_args;
 
 /* GRU step backward, reset_after. gates: in z, r, hh; out dgx (grad of x·W + b_in).
@@ -60,6 +68,8 @@ typedef struct {
     float *rec;                        /* [rows, 3H] */
     const float *h_prev, *dh;          /* [rows, H] */
     float *dh_prev;                    /* [rows, H]; may alias dh */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_gru_bwd_args;
 
 /* GRU reset_before (Keras reset_after=False), split around the GEMM (r ⊙ h_prev)·U_h.
@@ -72,6 +82,8 @@ typedef struct {
     const float *h_prev;               /* [rows, H] */
     float *rh;                         /* [rows, H]: part 1 writes, kept for backward */
     float *h;                          /* [rows, H]: part 2 writes */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_gru_rb_fwd_args;
 
 /* GRU reset_before backward.
@@ -85,6 +97,8 @@ typedef struct {
     const float *h_prev, *dh;          /* [rows, H] */
     const float *drh;                  /* [rows, H]: part 2 only */
     float *dh_prev;                    /* [rows, H]; may alias dh in part 1 */
+    int layout_units;                  /* H of the layout (gate block offset, state row
+                                        * stride); 0: = units. Larger for a column slice */
 } recur_gru_rb_bwd_args;
 
 typedef struct recur_kernels {

@@ -105,7 +105,7 @@ static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int 
     const recur_activation act = acts[ai], ract = acts[ri];
     size_t ng = (size_t)rows * 4 * H, ns = (size_t)rows * H;
     float *g = copy_f(d->g_pre, ng), *c = malloc(ns * 4), *h = malloc(ns * 4);
-    recur_lstm_fwd_args fa = { rows, H, act, ract, g, d->c_prev, c, h };
+    recur_lstm_fwd_args fa = { rows, H, act, ract, g, d->c_prev, c, h, 0 };
     kt->lstm_fwd(&fa);
     double *wg = malloc(ng * 8), *wc = malloc(ns * 8), *wh = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
@@ -126,7 +126,7 @@ static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int 
     /* backward from the kernel's own forward outputs */
     float *dc = copy_f(d->dc_in, ns);
     float *ga = copy_f(g, ng);
-    recur_lstm_bwd_args ba = { rows, H, act, ract, g, d->c_prev, c, d->dh, dc };
+    recur_lstm_bwd_args ba = { rows, H, act, ract, g, d->c_prev, c, d->dh, dc, 0 };
     kt->lstm_bwd(&ba);
     double *wdc = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
@@ -154,7 +154,7 @@ static void check_gru(const recur_kernels *kt, const case_data *d, int ai, int r
     const recur_activation act = acts[ai], ract = acts[ri];
     size_t ng = (size_t)rows * 3 * H, ns = (size_t)rows * H;
     float *g = copy_f(d->g_pre, ng), *q = copy_f(d->q_pre, ng), *h = malloc(ns * 4);
-    recur_gru_fwd_args fa = { rows, H, act, ract, g, q, with_bias ? d->bias : NULL, d->h_prev, h };
+    recur_gru_fwd_args fa = { rows, H, act, ract, g, q, with_bias ? d->bias : NULL, d->h_prev, h, 0 };
     kt->gru_fwd(&fa);
     double *wg = malloc(ng * 8), *wq = malloc(ng * 8), *wh = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
@@ -177,7 +177,7 @@ static void check_gru(const recur_kernels *kt, const case_data *d, int ai, int r
     expect_close("gru_fwd h", kt->name, H, ai, ri, h, wh, ns);
 
     float *ga = copy_f(g, ng), *qa = copy_f(q, ng), *dhp = malloc(ns * 4);
-    recur_gru_bwd_args ba = { rows, H, act, ract, g, q, d->h_prev, d->dh, dhp };
+    recur_gru_bwd_args ba = { rows, H, act, ract, g, q, d->h_prev, d->dh, dhp, 0 };
     kt->gru_bwd(&ba);
     double *wdhp = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
@@ -206,7 +206,7 @@ static void check_gru_rb(const recur_kernels *kt, const case_data *d, int ai, in
     const recur_activation act = acts[ai], ract = acts[ri];
     size_t ng = (size_t)rows * 3 * H, ns = (size_t)rows * H;
     float *g = copy_f(d->g_pre, ng), *rh = malloc(ns * 4), *h = malloc(ns * 4);
-    recur_gru_rb_fwd_args fa = { rows, H, act, ract, g, d->h_prev, rh, h };
+    recur_gru_rb_fwd_args fa = { rows, H, act, ract, g, d->h_prev, rh, h, 0 };
     kt->gru_rb_fwd1(&fa);
     kt->gru_rb_fwd2(&fa);   /* the h preactivation slot is taken as already complete */
     double *wg = malloc(ng * 8), *wrh = malloc(ns * 8), *wh = malloc(ns * 8);
@@ -226,7 +226,7 @@ static void check_gru_rb(const recur_kernels *kt, const case_data *d, int ai, in
     expect_close("gru_rb_fwd h", kt->name, H, ai, ri, h, wh, ns);
 
     float *ga = copy_f(g, ng), *dhp = malloc(ns * 4);
-    recur_gru_rb_bwd_args ba = { rows, H, act, ract, g, d->h_prev, d->dh, d->drh, dhp };
+    recur_gru_rb_bwd_args ba = { rows, H, act, ract, g, d->h_prev, d->dh, d->drh, dhp, 0 };
     kt->gru_rb_bwd1(&ba);
     kt->gru_rb_bwd2(&ba);
     double *wdhp = malloc(ns * 8);
@@ -260,6 +260,141 @@ static void check_act(const recur_kernels *kt, const case_data *d, int ai)
     expect_close("act_forward", kt->name, d->H, ai, ai, y, wy, n);
     expect_close("act_backward", kt->name, d->H, ai, ai, dx, wdx, n);
     free(y); free(dx); free(wy); free(wdx);
+}
+
+/* ---- column slices: a kernel given units [j0, j0+w) of a layout with H units -------------
+ * (layout_units = H, every pointer offset by j0) must reproduce the full kernel's values in
+ * the slice bit for bit and leave every other column untouched. */
+typedef struct {
+    float *in, *full, *part;   /* inputs; after the full-width run; after the slice run */
+    int blocks;                /* row stride = blocks·H */
+} slice_buf;
+
+static slice_buf sbuf(const float *src, int rows, int blocks, int H)
+{
+    size_t n = (size_t)rows * blocks * H;
+    slice_buf b = { copy_f(src, n), copy_f(src, n), copy_f(src, n), blocks };
+    return b;
+}
+
+static void sbuf_check(const char *what, const char *isa, slice_buf *b, int rows, int H, int j0,
+                       int w)
+{
+    for (int r = 0; r < rows; r++)
+        for (int k = 0; k < b->blocks * H; k++) {
+            size_t i = (size_t)r * b->blocks * H + k;
+            bool inside = k % H >= j0 && k % H < j0 + w;
+            float want = inside ? b->full[i] : b->in[i];
+            if (memcmp(&b->part[i], &want, sizeof want) != 0)
+                fail_msg("%s %s H=%d slice [%d,%d): row %d col %d = %.9g, want %.9g (%s)", what,
+                         isa, H, j0, j0 + w, r, k, b->part[i], want,
+                         inside ? "slice value differs" : "outside the slice was written");
+        }
+    free(b->in); free(b->full); free(b->part);
+}
+
+static void check_slices(const recur_kernels *kt, const case_data *d, int j0, int w)
+{
+    const int rows = d->rows, H = d->H;
+    const recur_activation act = RECUR_ACT_TANH, ract = RECUR_ACT_SIGMOID;
+    const char *n = kt->name;
+    {   /* LSTM forward, then backward from the forward's outputs */
+        slice_buf g = sbuf(d->g_pre, rows, 4, H), c = sbuf(d->dc_in, rows, 1, H),
+                  h = sbuf(d->dh, rows, 1, H);
+        recur_lstm_fwd_args f = { rows, H, act, ract, g.full, d->c_prev, c.full, h.full, 0 };
+        kt->lstm_fwd(&f);
+        recur_lstm_fwd_args p = { rows, w, act, ract, g.part + j0, d->c_prev + j0, c.part + j0,
+                                  h.part + j0, H };
+        kt->lstm_fwd(&p);
+        float *acts_full = copy_f(g.full, (size_t)rows * 4 * H);
+        float *cells = copy_f(c.full, (size_t)rows * H);
+        sbuf_check("lstm_fwd gates", n, &g, rows, H, j0, w);
+        sbuf_check("lstm_fwd c", n, &c, rows, H, j0, w);
+        sbuf_check("lstm_fwd h", n, &h, rows, H, j0, w);
+        slice_buf dg = sbuf(acts_full, rows, 4, H), dc = sbuf(d->dc_in, rows, 1, H);
+        recur_lstm_bwd_args fb = { rows, H, act, ract, dg.full, d->c_prev, cells, d->dh,
+                                   dc.full, 0 };
+        kt->lstm_bwd(&fb);
+        recur_lstm_bwd_args pb = { rows, w, act, ract, dg.part + j0, d->c_prev + j0,
+                                   cells + j0, d->dh + j0, dc.part + j0, H };
+        kt->lstm_bwd(&pb);
+        sbuf_check("lstm_bwd dgates", n, &dg, rows, H, j0, w);
+        sbuf_check("lstm_bwd dc", n, &dc, rows, H, j0, w);
+        free(acts_full); free(cells);
+    }
+    {   /* GRU reset_after */
+        slice_buf g = sbuf(d->g_pre, rows, 3, H), q = sbuf(d->q_pre, rows, 3, H),
+                  h = sbuf(d->dh, rows, 1, H);
+        recur_gru_fwd_args f = { rows, H, act, ract, g.full, q.full, d->bias, d->h_prev,
+                                 h.full, 0 };
+        kt->gru_fwd(&f);
+        recur_gru_fwd_args p = { rows, w, act, ract, g.part + j0, q.part + j0, d->bias + j0,
+                                 d->h_prev + j0, h.part + j0, H };
+        kt->gru_fwd(&p);
+        float *ga = copy_f(g.full, (size_t)rows * 3 * H), *qa = copy_f(q.full, (size_t)rows * 3 * H);
+        sbuf_check("gru_fwd gates", n, &g, rows, H, j0, w);
+        sbuf_check("gru_fwd rec", n, &q, rows, H, j0, w);
+        sbuf_check("gru_fwd h", n, &h, rows, H, j0, w);
+        slice_buf dg = sbuf(ga, rows, 3, H), dq = sbuf(qa, rows, 3, H),
+                  dhp = sbuf(d->drh, rows, 1, H);
+        recur_gru_bwd_args fb = { rows, H, act, ract, dg.full, dq.full, d->h_prev, d->dh,
+                                  dhp.full, 0 };
+        kt->gru_bwd(&fb);
+        recur_gru_bwd_args pb = { rows, w, act, ract, dg.part + j0, dq.part + j0,
+                                  d->h_prev + j0, d->dh + j0, dhp.part + j0, H };
+        kt->gru_bwd(&pb);
+        sbuf_check("gru_bwd dgx", n, &dg, rows, H, j0, w);
+        sbuf_check("gru_bwd dgh", n, &dq, rows, H, j0, w);
+        sbuf_check("gru_bwd dh_prev", n, &dhp, rows, H, j0, w);
+        free(ga); free(qa);
+    }
+    {   /* GRU reset_before, both parts */
+        slice_buf g = sbuf(d->g_pre, rows, 3, H), rh = sbuf(d->dc_in, rows, 1, H),
+                  h = sbuf(d->dh, rows, 1, H);
+        recur_gru_rb_fwd_args f = { rows, H, act, ract, g.full, d->h_prev, rh.full, h.full, 0 };
+        kt->gru_rb_fwd1(&f);
+        kt->gru_rb_fwd2(&f);
+        recur_gru_rb_fwd_args p = { rows, w, act, ract, g.part + j0, d->h_prev + j0,
+                                    rh.part + j0, h.part + j0, H };
+        kt->gru_rb_fwd1(&p);
+        kt->gru_rb_fwd2(&p);
+        float *ga = copy_f(g.full, (size_t)rows * 3 * H);
+        sbuf_check("gru_rb_fwd gates", n, &g, rows, H, j0, w);
+        sbuf_check("gru_rb_fwd rh", n, &rh, rows, H, j0, w);
+        sbuf_check("gru_rb_fwd h", n, &h, rows, H, j0, w);
+        slice_buf dg = sbuf(ga, rows, 3, H), dhp = sbuf(d->c_prev, rows, 1, H);
+        recur_gru_rb_bwd_args fb = { rows, H, act, ract, dg.full, d->h_prev, d->dh, d->drh,
+                                     dhp.full, 0 };
+        kt->gru_rb_bwd1(&fb);
+        kt->gru_rb_bwd2(&fb);
+        recur_gru_rb_bwd_args pb = { rows, w, act, ract, dg.part + j0, d->h_prev + j0,
+                                     d->dh + j0, d->drh + j0, dhp.part + j0, H };
+        kt->gru_rb_bwd1(&pb);
+        kt->gru_rb_bwd2(&pb);
+        sbuf_check("gru_rb_bwd dgates", n, &dg, rows, H, j0, w);
+        sbuf_check("gru_rb_bwd dh_prev", n, &dhp, rows, H, j0, w);
+        free(ga);
+    }
+}
+
+static void test_column_slices(void **s)
+{
+    (void)s;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 0x5eedULL };
+    static const int hs[] = { 3, 17, 64, 100, 257 };
+    for (int u = 0; u < 5; u++) {
+        const int H = hs[u];
+        case_data d = make_case(&rng, 3, H, 4);
+        /* slices at the start, the end, and inside, misaligned for every vector width */
+        const int cuts[][2] = { { 0, H / 2 > 0 ? H / 2 : 1 }, { H / 2, H - H / 2 }, { 1, H - 2 } };
+        for (int t = 0; t < nt; t++)
+            for (int c = 0; c < 3; c++)
+                if (cuts[c][1] > 0)
+                    check_slices(tables[t], &d, cuts[c][0], cuts[c][1]);
+        free_case(&d);
+    }
 }
 
 enum which { LSTM, GRU, GRU_NOBIAS, GRU_RB, ACT };
@@ -300,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_gru_no_rec_bias),
         cmocka_unit_test(test_gru_reset_before),
         cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_column_slices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
