@@ -21,57 +21,106 @@ static void seed_carry(float *dst, const float *src, int H, int b0, int b1)
     }
 }
 
-/* Steps T-1 … 0 for batch rows [b0, b1). On exit the carries hold dh0 (and dc0). */
-static void recurrence_backward(const recur_rnn *r, int B, int T, const float *dy, int b0,
-                                int b1, float *work)
+/* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */
+typedef struct {
+    int b0, b1, j0, j1;
+    bool barrier;              /* unit split: other threads own the rest of each dG */
+    float *apk;                /* the packed A operand of each step's GEMM */
+} share;
+
+static void act_backward_rows(const recur_kernels *kt, recur_activation act, int rows, int H,
+                              int j0, int j1, const float *y, const float *dy, float *dx)
+{
+    if (j0 == 0 && j1 == H) {
+        kt->act_backward((size_t)rows * H, act, y, dy, dx);
+        return;
+    }
+    for (int b = 0; b < rows; b++) {
+        size_t o = (size_t)b * H + j0;
+        kt->act_backward((size_t)(j1 - j0), act, y + o, dy + o, dx + o);
+    }
+}
+
+/* Steps T-1 … 0. On exit the carries hold dh0 (and dc0). With a unit split each step
+ * meets a barrier between the gate backward (which fills this thread's columns of dG) and
+ * dh_prev = dG · Uᵀ (which reads all of them). */
+static void recurrence_backward(const recur_rnn *r, int B, int T, const float *dy,
+                                const share *sh)
 {
     const recur_kernels *kt = r->kt;
-    const int H = r->H, GH = r->G * r->H, rows = b1 - b0;
+    const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
+    const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
+    const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws;
+    float *ws = r->ws, *apk = sh->apk;
     float *dh = ws + r->plan.dh + (size_t)b0 * H;      /* gradient reaching h_s */
     for (int s = T - 1; s >= 0; s--) {
-        if (dy)
-            for (int b = b0; b < b1; b++)
-                kt->axpy((size_t)H, 1.0f, dy + ((size_t)b * T + s) * H, dh + (size_t)(b - b0) * H);
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         const float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        if (mine && dy)
+            for (int b = 0; b < rows; b++)
+                kt->axpy((size_t)W, 1.0f, dy + ((size_t)(b0 + b) * T + s) * H + j0,
+                         dh + (size_t)b * H + j0);
+        /* the gate backward on this thread's units; `dsrc` is what multiplies Uᵀ */
+        const float *dsrc = g;
+        bool acc = false;
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
-            kt->act_backward((size_t)rows * H, act, h, dh, g);
-            recur_sgemm_packed(kt, rows, H, GH, g, GH, false, r->ut_pk, dh, H, false, work);
+            if (mine)
+                act_backward_rows(kt, act, rows, H, j0, j1, h, dh, g);
             break;
-        case RECUR_LSTM: {
-            recur_lstm_bwd_args a = {
-                .rows = rows, .units = H, .act = act, .rec_act = ract, .gates = g,
-                .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H,
-                .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H, .dh = dh,
-                .dc = ws + r->plan.dc + (size_t)b0 * H };
-            kt->lstm_bwd(&a);
-            recur_sgemm_packed(kt, rows, H, GH, g, GH, false, r->ut_pk, dh, H, false, work);
+        case RECUR_LSTM:
+            if (mine) {
+                recur_lstm_bwd_args a = {
+                    .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
+                    .gates = g + j0,
+                    .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H + j0,
+                    .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H + j0,
+                    .dh = dh + j0, .dc = ws + r->plan.dc + (size_t)b0 * H + j0 };
+                kt->lstm_bwd(&a);
+            }
             break;
-        }
         case RECUR_GRU:
             if (!r->split_u) {
                 float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
-                recur_gru_bwd_args a = { .rows = rows, .units = H, .act = act, .rec_act = ract,
-                                         .gates = g, .rec = q, .h_prev = hp, .dh = dh,
-                                         .dh_prev = dh };
-                kt->gru_bwd(&a);
-                recur_sgemm_packed(kt, rows, H, GH, q, GH, false, r->ut_pk, dh, H, true, work);
+                if (mine) {
+                    recur_gru_bwd_args a = { .rows = rows, .units = W, .layout_units = H,
+                                             .act = act, .rec_act = ract, .gates = g + j0,
+                                             .rec = q + j0, .h_prev = hp + j0, .dh = dh + j0,
+                                             .dh_prev = dh + j0 };
+                    kt->gru_bwd(&a);
+                }
+                dsrc = q;
+                acc = true;
             } else {
                 float *drh = ws + r->plan.drh + (size_t)b0 * H;
-                recur_gru_rb_bwd_args a = { .rows = rows, .units = H, .act = act,
-                                            .rec_act = ract, .gates = g, .h_prev = hp,
-                                            .dh = dh, .drh = drh, .dh_prev = dh };
-                kt->gru_rb_bwd1(&a);
-                recur_sgemm_packed(kt, rows, H, H, g + 2 * H, GH, false, r->uht_pk, drh, H,
-                                   false, work);
-                kt->gru_rb_bwd2(&a);
-                recur_sgemm_packed(kt, rows, H, 2 * H, g, GH, false, r->ut_pk, dh, H, true, work);
+                recur_gru_rb_bwd_args a = { .rows = rows, .units = W, .layout_units = H,
+                                            .act = act, .rec_act = ract, .gates = g + j0,
+                                            .h_prev = hp + j0, .dh = dh + j0, .drh = drh + j0,
+                                            .dh_prev = dh + j0 };
+                if (mine)
+                    kt->gru_rb_bwd1(&a);
+                if (sh->barrier) {
+#pragma omp barrier   /* drh = dG_h · U_hᵀ reads every unit of dG_h */
+                }
+                if (mine) {
+                    recur_pack_a(kt, rows, H, g + 2 * H, GH, false, apk);
+                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->uht_pk, drh, H, false);
+                    kt->gru_rb_bwd2(&a);
+                }
+                /* then dh_prev += dG_zr · U_zrᵀ */
+                acc = true;
             }
             break;
+        }
+        if (sh->barrier) {
+#pragma omp barrier   /* dh_prev = dG · Uᵀ reads every unit of dG */
+        }
+        if (mine) {
+            const int K = r->split_u ? 2 * H : GH;
+            recur_pack_a(kt, rows, K, dsrc, GH, false, apk);
+            recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, apk, r->ut_pk, dh, H, acc);
         }
     }
 }
@@ -159,19 +208,31 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
         int b0, b1, j0, j1, r0, r1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
+                     .apk = rnn->ws + rnn->plan.apack + (size_t)tid * rnn->plan.apack_floats };
+        if (rnn->plan.unit_split && n > 1) {
+            sh.b0 = 0;
+            sh.b1 = B;
+            recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
+            sh.barrier = true;
+        }
         seed_carry(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             seed_carry(rnn->ws + rnn->plan.dc, dc_last, H, b0, b1);
-        if (b1 > b0) {
-            recurrence_backward(rnn, B, T, dy, b0, b1, work);
-            for (int b = b0; b < b1; b++) {
-                if (dh0)
-                    memcpy(dh0 + (size_t)b * H, rnn->ws + rnn->plan.dh + (size_t)b * H,
-                           (size_t)H * sizeof(float));
-                if (dc0)
-                    memcpy(dc0 + (size_t)b * H, rnn->ws + rnn->plan.dc + (size_t)b * H,
-                           (size_t)H * sizeof(float));
-            }
+        if (sh.barrier) {
+#pragma omp barrier   /* every thread reads all rows of the carries */
+        }
+        recurrence_backward(rnn, B, T, dy, &sh);
+        if (sh.barrier) {
+#pragma omp barrier   /* dh0 rows are complete only when every slice is */
+        }
+        for (int b = b0; b < b1; b++) {
+            if (dh0)
+                memcpy(dh0 + (size_t)b * H, rnn->ws + rnn->plan.dh + (size_t)b * H,
+                       (size_t)H * sizeof(float));
+            if (dc0)
+                memcpy(dc0 + (size_t)b * H, rnn->ws + rnn->plan.dc + (size_t)b * H,
+                       (size_t)H * sizeof(float));
         }
 #pragma omp barrier
         recur_split_range(GH, rnn->kt->nr, tid, n, &j0, &j1);

@@ -1,6 +1,8 @@
 /* Forward pass: one hoisted input GEMM over all T·B rows, then per time step only the
  * recurrent GEMM against the pre-packed U and one fused gate kernel. Each thread owns a
  * batch shard through all time steps, so steps need no synchronisation.
+ * With a unit split (src/rnn_parallel.c) threads own hidden-unit slices instead and meet
+ * at a barrier after every step.
  * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
  * h (and c) from the last slot of one chunk to slot 0 of the next. */
 #include <omp.h>
@@ -30,52 +32,94 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
                        gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
 }
 
-/* `steps` time steps of the current chunk for batch rows [b0, b1). */
-static void recurrence(const recur_rnn *r, int B, int steps, int b0, int b1, float *work)
+/* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */
+typedef struct {
+    int b0, b1, j0, j1;
+    bool barrier;              /* unit split: other threads own the rest of each h */
+    float *apk;                /* the packed A operand of each step's GEMM */
+} share;
+
+/* Element-wise activation of units [j0, j1) of `rows` rows with row stride H. */
+static void act_rows(const recur_kernels *kt, recur_activation act, int rows, int H, int j0,
+                     int j1, const float *x, float *y)
+{
+    if (j0 == 0 && j1 == H) {
+        kt->act_forward((size_t)rows * H, act, x, y);
+        return;
+    }
+    for (int b = 0; b < rows; b++)
+        kt->act_forward((size_t)(j1 - j0), act, x + (size_t)b * H + j0, y + (size_t)b * H + j0);
+}
+
+/* `steps` time steps of the current chunk. */
+static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
 {
     const recur_kernels *kt = r->kt;
-    const int H = r->H, GH = r->G * r->H, rows = b1 - b0;
+    const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
+    const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
+    const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws;
+    float *ws = r->ws, *apk = sh->apk;
     for (int s = 0; s < steps; s++) {
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        if (mine)
+            recur_pack_a(kt, rows, H, hp, H, false, apk);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
-            recur_sgemm_packed(kt, rows, H, H, hp, H, false, r->u_pk, g, H, true, work);
-            kt->act_forward((size_t)rows * H, act, g, h);
-            /* keep h (= act output) as the gate value too, so backward reads act'(h) */
-            break;
-        case RECUR_LSTM: {
-            recur_sgemm_packed(kt, rows, GH, H, hp, H, false, r->u_pk, g, GH, true, work);
-            recur_lstm_fwd_args a = {
-                .rows = rows, .units = H, .act = act, .rec_act = ract, .gates = g,
-                .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H,
-                .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H, .h = h };
-            kt->lstm_fwd(&a);
-            break;
-        }
-        case RECUR_GRU:
-            if (!r->split_u) {
-                float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
-                recur_sgemm_packed(kt, rows, GH, H, hp, H, false, r->u_pk, q, GH, false, work);
-                recur_gru_fwd_args a = {
-                    .rows = rows, .units = H, .act = act, .rec_act = ract, .gates = g, .rec = q,
-                    .rec_bias = r->bias_rows == 2 ? r->bias + GH : NULL, .h_prev = hp, .h = h };
-                kt->gru_fwd(&a);
-            } else {
-                float *rh = ws + r->plan.rh + ((size_t)s * B + b0) * H;
-                recur_gru_rb_fwd_args a = { .rows = rows, .units = H, .act = act,
-                                            .rec_act = ract, .gates = g, .h_prev = hp,
-                                            .rh = rh, .h = h };
-                recur_sgemm_packed(kt, rows, 2 * H, H, hp, H, false, r->u_pk, g, GH, true, work);
-                kt->gru_rb_fwd1(&a);
-                recur_sgemm_packed(kt, rows, H, H, rh, H, false, r->uh_pk, g + 2 * H, GH, true,
-                                   work);
-                kt->gru_rb_fwd2(&a);
+            if (mine) {
+                recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->u_pk, g, H, true);
+                /* h (= act output) is kept as the gate value too: backward reads act'(h) */
+                act_rows(kt, act, rows, H, j0, j1, g, h);
             }
             break;
+        case RECUR_LSTM:
+            if (mine) {
+                recur_rnn_rec_gemm(kt, rows, H, H, 4, j0, j1, apk, r->u_pk, g, GH, true);
+                recur_lstm_fwd_args a = {
+                    .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
+                    .gates = g + j0,
+                    .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H + j0,
+                    .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H + j0, .h = h + j0 };
+                kt->lstm_fwd(&a);
+            }
+            break;
+        case RECUR_GRU:
+            if (!r->split_u) {
+                if (mine) {
+                    float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
+                    recur_rnn_rec_gemm(kt, rows, H, H, 3, j0, j1, apk, r->u_pk, q, GH, false);
+                    recur_gru_fwd_args a = {
+                        .rows = rows, .units = W, .layout_units = H, .act = act,
+                        .rec_act = ract, .gates = g + j0, .rec = q + j0,
+                        .rec_bias = r->bias_rows == 2 ? r->bias + GH + j0 : NULL,
+                        .h_prev = hp + j0, .h = h + j0 };
+                    kt->gru_fwd(&a);
+                }
+            } else {
+                float *rh = ws + r->plan.rh + ((size_t)s * B + b0) * H;
+                recur_gru_rb_fwd_args a = { .rows = rows, .units = W, .layout_units = H,
+                                            .act = act, .rec_act = ract, .gates = g + j0,
+                                            .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };
+                if (mine) {
+                    recur_rnn_rec_gemm(kt, rows, H, H, 2, j0, j1, apk, r->u_pk, g, GH, true);
+                    kt->gru_rb_fwd1(&a);
+                }
+                if (sh->barrier) {
+#pragma omp barrier   /* (r ⊙ h_prev) · U_h needs every unit of rh */
+                }
+                if (mine) {
+                    recur_pack_a(kt, rows, H, rh, H, false, apk);
+                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->uh_pk, g + 2 * H, GH,
+                                       true);
+                    kt->gru_rb_fwd2(&a);
+                }
+            }
+            break;
+        }
+        if (sh->barrier) {
+#pragma omp barrier   /* the next step's GEMM reads every unit of h */
         }
     }
 }
@@ -148,6 +192,14 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
         int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
+                     .apk = rnn->ws + rnn->plan.apack + (size_t)tid * rnn->plan.apack_floats };
+        if (rnn->plan.unit_split && n > 1) {
+            sh.b0 = 0;
+            sh.b1 = B;
+            recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
+            sh.barrier = true;
+        }
         initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
@@ -157,8 +209,9 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
             recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
             input_projection(rnn, B, T, s0, x, r0, r1, work);
 #pragma omp barrier
+            recurrence(rnn, B, steps, &sh);
+            /* a unit split ends each step with a barrier, so all of h is ready here */
             if (b1 > b0) {
-                recurrence(rnn, B, steps, b0, b1, work);
                 write_outputs(rnn, B, T, s0, steps, b0, b1, y, h_last, c_last);
                 if (s0 + steps < T)
                     carry_state(rnn, B, steps, b0, b1);

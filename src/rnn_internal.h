@@ -18,8 +18,13 @@
  * The per-step regions hold `chunk` steps: all T in training mode, fewer in inference. */
 typedef struct {
     int chunk;
-    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
+    bool unit_split;           /* threads own hidden-unit slices, not batch rows */
+    int apack_floats;          /* per thread: the step's packed GEMM A operand */
+    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, apack, gemm, total;
 } recur_rnn_plan;
+
+/* How the recurrence is divided among threads (src/rnn_parallel.c); RECUR_SPLIT overrides. */
+typedef enum { RECUR_SPLIT_AUTO, RECUR_SPLIT_BATCH, RECUR_SPLIT_UNITS } recur_rnn_split;
 
 struct recur_rnn {
     recur_rnn_config cfg;      /* defaults resolved */
@@ -28,6 +33,7 @@ struct recur_rnn {
     bool split_u;              /* GRU reset_before: U_zr and U_h are separate GEMMs */
     const recur_kernels *kt;
     int threads;               /* 0: OpenMP default */
+    recur_rnn_split split;
 
     /* parameters: one block holding weights, gradients and packed copies */
     void *params;
@@ -52,6 +58,15 @@ void recur_rnn_make_plan(const recur_rnn *rnn, int batch, int steps, int threads
                          recur_rnn_plan *plan);
 recur_status recur_rnn_ensure_workspace(recur_rnn *rnn, int batch, int steps, int threads);
 int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
+recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out);
+bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
+
+/* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
+ * out[rows, q·H + j] (+)= A · U[:, q·H + j], A packed by recur_pack_a (rows × K), U packed
+ * by recur_pack_b (K × blocks·H). A slice (not [0, H)) needs H and j0 multiples of NR. */
+void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
+                        int j1, const float *apk, const float *upk, float *out, int ldo,
+                        bool accumulate);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);

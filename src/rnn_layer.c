@@ -51,11 +51,16 @@ recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
     recur_status s = recur_kernels_active(&kt);
     if (s != RECUR_OK)
         return s;
+    recur_rnn_split split;
+    s = recur_rnn_parse_split(getenv("RECUR_SPLIT"), &split);
+    if (s != RECUR_OK)
+        return s;
 
     recur_rnn *r = calloc(1, sizeof *r);
     if (r == NULL)
         return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: out of memory");
     r->cfg = *cfg;
+    r->split = split;
     if (r->cfg.activation == RECUR_ACT_DEFAULT)
         r->cfg.activation = RECUR_ACT_TANH;
     if (r->cfg.recurrent_activation == RECUR_ACT_DEFAULT)
@@ -247,6 +252,12 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     REGION(dh, train ? B * H : 0);
     REGION(dc, train && r->cfg.cell == RECUR_LSTM ? B * H : 0);
     REGION(drh, train && r->split_u ? B * H : 0);
+    /* the per-step A operand: h_{t-1} [rows, H] forward, dG [rows, G·H] backward */
+    p->unit_split = recur_rnn_unit_split(r, batch, threads);
+    const int rows = p->unit_split ? batch : (batch + threads - 1) / threads;
+    p->apack_floats = (int)recur_round_floats(
+        recur_packed_a_floats(r->kt, rows, train ? (int)GH : (int)H));
+    REGION(apack, (size_t)threads * (size_t)p->apack_floats);
     REGION(gemm, (size_t)threads * RECUR_GEMM_WORK_FLOATS);
 #undef REGION
     p->total = at;
@@ -278,14 +289,6 @@ recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference)
     rnn->inference = inference;
     rnn->have_forward = false;
     return RECUR_OK;
-}
-
-int recur_rnn_threads_for(const recur_rnn *r, int batch)
-{
-    int t = r->threads > 0 ? r->threads : recur_default_threads();
-    if (t > batch)
-        t = batch;
-    return t < 1 ? 1 : t;
 }
 
 recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps)

@@ -131,17 +131,19 @@ static void test_bad_forward_backward(void **state)
     recur_rnn_free(g);
 }
 
-/* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients. */
-static void test_deterministic_across_threads(void **state)
+/* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients, with the
+ * recurrence split by batch rows or by hidden units (RECUR_SPLIT). H = 96 and 64 are whole
+ * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows. */
+static void run_across_threads(const char *split, int B, int T, int F, int H)
 {
-    (void)state;
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
-    const int B = 7, T = 6, F = 19, H = 21;
     for (int ci = 0; ci < 4; ci++) {
         float *ref[6] = { 0 };
         for (int threads = 1; threads <= 3; threads++) {
             test_rng rng = { 99 };
+            setenv("RECUR_SPLIT", split, 1);
             recur_rnn *r = make(cells[ci], F, H, false, ci == 3);
+            unsetenv("RECUR_SPLIT");
             size_t nk, nu, nb;
             recur_rnn_weight_counts(r, &nk, &nu, &nb);
             float *k = malloc(nk * 4), *u = malloc(nu * 4), *b = malloc(nb * 4);
@@ -167,8 +169,8 @@ static void test_deterministic_across_threads(void **state)
                     ref[i] = out[i];
                 else {
                     if (memcmp(ref[i], out[i], n[i] * 4) != 0)
-                        fail_msg("cell %d: output %d differs between 1 and %d threads", ci, i,
-                                 threads);
+                        fail_msg("cell %d, split %s, B=%d H=%d: output %d differs between 1 "
+                                 "and %d threads", ci, split, B, H, i, threads);
                     free(out[i]);
                 }
             }
@@ -178,6 +180,28 @@ static void test_deterministic_across_threads(void **state)
         for (int i = 0; i < 6; i++)
             free(ref[i]);
     }
+}
+
+static void test_deterministic_across_threads(void **state)
+{
+    (void)state;
+    const char *splits[] = { "auto", "batch", "units" };
+    for (int i = 0; i < 3; i++) {
+        run_across_threads(splits[i], 7, 6, 19, 21);
+        run_across_threads(splits[i], 5, 4, 13, 96);
+        run_across_threads(splits[i], 1, 3, 5, 64);
+    }
+}
+
+static void test_bad_split_setting(void **state)
+{
+    (void)state;
+    recur_rnn_config cfg = { .cell = RECUR_LSTM, .input_size = 3, .units = 4 };
+    recur_rnn *r = (recur_rnn *)1;
+    setenv("RECUR_SPLIT", "columns", 1);
+    expect_error(recur_rnn_create(&cfg, &r), RECUR_ERR_ARGUMENT, "RECUR_SPLIT=columns");
+    unsetenv("RECUR_SPLIT");
+    assert_null(r);
 }
 
 /* Inference mode (chunked, nothing kept) gives the same bits as training mode, across
@@ -280,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_weight_shapes_and_round_trip),
         cmocka_unit_test(test_bad_forward_backward),
         cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_bad_split_setting),
         cmocka_unit_test(test_inference_mode),
         cmocka_unit_test(test_no_allocation_after_reserve),
     };

@@ -1,0 +1,79 @@
+/* How a layer's recurrence is divided among threads, and the per-step recurrent GEMM that
+ * both divisions share.
+ *
+ * Batch split: each thread owns a block of batch rows through every step; no barrier, but
+ * each thread streams all of U every step and its GEMM has only B/threads rows.
+ * Unit split: each thread owns a slice of hidden units (its columns of every gate) for all
+ * rows; U is streamed once per step in total and the GEMM keeps all B rows, at the price of
+ * one barrier per step (the next step needs every unit of h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gemm.h"
+#include "rnn_internal.h"
+#include "util.h"
+
+recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out)
+{
+    if (value == NULL || value[0] == '\0' || strcmp(value, "auto") == 0)
+        *out = RECUR_SPLIT_AUTO;
+    else if (strcmp(value, "batch") == 0)
+        *out = RECUR_SPLIT_BATCH;
+    else if (strcmp(value, "units") == 0)
+        *out = RECUR_SPLIT_UNITS;
+    else
+        return recur_fail(RECUR_ERR_ARGUMENT,
+                          "RECUR_SPLIT=%s: expected batch, units or auto", value);
+    return RECUR_OK;
+}
+
+/* Slices start on packed-panel boundaries, so H must be whole panels, one or more each. */
+static bool units_possible(const recur_rnn *r, int threads)
+{
+    return threads > 1 && r->H % r->kt->nr == 0 && r->H / r->kt->nr >= threads;
+}
+
+bool recur_rnn_unit_split(const recur_rnn *r, int batch, int threads)
+{
+    if (!units_possible(r, threads))
+        return false;
+    switch (r->split) {
+    case RECUR_SPLIT_BATCH: return false;
+    case RECUR_SPLIT_UNITS: return true;
+    default:
+        /* Measured on the benchmark shapes (AVX-512, 2 threads, H >= 256): units won by
+         * 8-25% when batch shards would be under 4 row tiles (B = 16, 32) and lost by
+         * 1-16% at B = 64. A SimpleRNN step is a quarter of an LSTM's, so the barrier
+         * weighs more: it gained only at H = 1024. */
+        return r->H >= 256 && batch < 4 * r->kt->mr * threads &&
+               (r->G > 1 || r->H >= 1024);
+    }
+}
+
+int recur_rnn_threads_for(const recur_rnn *r, int batch)
+{
+    int t = r->threads > 0 ? r->threads : recur_default_threads();
+    if (t < 1)
+        t = 1;
+    /* more threads than rows only helps when they split units instead */
+    if (t > batch && !(r->split != RECUR_SPLIT_BATCH && units_possible(r, t)))
+        t = batch;
+    return t;
+}
+
+void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
+                        int j1, const float *apk, const float *upk, float *out, int ldo,
+                        bool accumulate)
+{
+    if (j0 == 0 && j1 == H) {
+        recur_sgemm_prepacked(kt, rows, blocks * H, K, apk, upk, out, ldo, accumulate);
+        return;
+    }
+    for (int q = 0; q < blocks; q++) {
+        const int col = q * H + j0;
+        recur_sgemm_prepacked(kt, rows, j1 - j0, K, apk,
+                              upk + (size_t)(col / kt->nr) * K * kt->nr, out + col, ldo,
+                              accumulate);
+    }
+}
