@@ -339,6 +339,18 @@ static void scale(size_t n, float alpha, float *x)
     }
 }
 
+/* Σ x·y in float lanes, then across lanes: the input gradient when F is narrower than a
+ * GEMM tile. */
+static float dot(size_t n, const float *x, const float *y)
+{
+    vf acc = vf_zero();
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        acc = vf_fma(ld(x + j, cnt), ld(y + j, cnt), acc);
+    }
+    return vf_reduce_add(acc);
+}
+
 /* Σ x²: float lanes over blocks of 1024 values, blocks summed in double, so the error
  * stays near a 1024-term float sum whatever n is. */
 static double sum_squares(size_t n, const float *x)
@@ -401,6 +413,7 @@ static void kernel_bodies_fill(recur_kernels *k)
     k->axpy = axpy;
     k->scale = scale;
     k->sum_squares = sum_squares;
+    k->dot = dot;
     k->clamp = clamp;
     k->adam_step = adam_step;
 }

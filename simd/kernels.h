@@ -129,6 +129,7 @@ typedef struct recur_kernels {
     void (*axpy)(size_t n, float alpha, const float *x, float *y);       /* y += αx */
     void (*scale)(size_t n, float alpha, float *x);                      /* x *= α */
     double (*sum_squares)(size_t n, const float *x);                     /* Σ x² */
+    float (*dot)(size_t n, const float *x, const float *y);             /* Σ x·y */
     void (*clamp)(size_t n, float lo, float hi, float *x);               /* x ← clip(x) */
     /* Adam/AdamW-style moment update and step, Keras 3 rule:
      * m += (1-β1)(g-m); v += (1-β2)(g²-v); w -= lr_t · m / (√v + ε) */

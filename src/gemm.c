@@ -72,10 +72,12 @@ static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, bool t
                 }
             }
         } else {
+            /* MR floats per k: a loop, not a memcpy call per 32 bytes */
             for (int k = 0; k < kc; k++) {
                 const float *src = a + (size_t)(k0 + k) * lda + i0 + ip;
                 float *col = panel + (size_t)k * mr;
-                memcpy(col, src, (size_t)h * sizeof(float));
+                for (int i = 0; i < h; i++)
+                    col[i] = src[i];
                 for (int i = h; i < mr; i++)
                     col[i] = 0.0f;
             }

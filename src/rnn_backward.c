@@ -134,8 +134,17 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
     const float *hprev = ws + r->plan.hseq;   /* rows 0 … T·B-1 are h_{s-1} of every row */
     if (w <= 0)
         return;
-    /* dW[F, GH] += xtᵀ · dG */
-    recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true, work);
+    /* dW[F, GH] += xtᵀ · dG; for a narrow input, row by row (a GEMM tile would be mostly
+     * padding), rows in order so the sums do not depend on threads */
+    if (recur_rnn_narrow_input(r)) {
+        for (int f = 0; f < F; f++)
+            for (int row = 0; row < rows; row++)
+                kt->axpy((size_t)w, xt[(size_t)row * F + f], dg + (size_t)row * GH + j0,
+                         r->dkernel + (size_t)f * GH + j0);
+    } else {
+        recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true,
+                    work);
+    }
     if (r->cfg.cell == RECUR_GRU && !r->split_u) {
         const float *dq = ws + r->plan.rec;
         recur_sgemm(kt, H, w, rows, hprev, H, true, dq + j0, GH, false, r->drec_kernel + j0, GH,
@@ -174,8 +183,16 @@ static void input_gradient(recur_rnn *r, int B, int T, float *dx, int r0, int r1
     const float *dg = r->ws + r->plan.gates;
     if (r1 <= r0)
         return;
-    recur_sgemm_packed(r->kt, r1 - r0, F, GH, dg + (size_t)r0 * GH, GH, false, r->wt_pk,
-                       dxt + (size_t)r0 * F, F, false, work);
+    if (recur_rnn_narrow_input(r)) {
+        /* dxt[row, f] = dG[row, :] · W[f, :]: F dot products instead of an NR-wide tile */
+        for (int row = r0; row < r1; row++)
+            for (int f = 0; f < F; f++)
+                dxt[(size_t)row * F + f] = r->kt->dot((size_t)GH, dg + (size_t)row * GH,
+                                                      r->kernel + (size_t)f * GH);
+    } else {
+        recur_sgemm_packed(r->kt, r1 - r0, F, GH, dg + (size_t)r0 * GH, GH, false, r->wt_pk,
+                           dxt + (size_t)r0 * F, F, false, work);
+    }
     for (int row = r0; row < r1; row++) {
         int s = row / B, b = row % B;
         int t = r->cfg.go_backwards ? T - 1 - s : s;

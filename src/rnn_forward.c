@@ -15,21 +15,30 @@
 #include "rnn_internal.h"
 
 /* Rows [r0, r1) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)],
- * gates = bias + xt · W. */
+ * gates = bias + xt · W. An input narrower than a GEMM tile (F < MR, e.g. one feature per
+ * step) is F row updates instead: a GEMM with K = F would only move C in and out. */
 static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
                              int r1, float *work)
 {
     const int F = r->F, GH = r->G * r->H;
+    const bool narrow = recur_rnn_narrow_input(r);
     float *xt = r->ws + r->plan.xt, *gates = r->ws + r->plan.gates;
     for (int row = r0; row < r1; row++) {
         int s = s0 + row / B, b = row % B;
         int t = r->cfg.go_backwards ? T - 1 - s : s;
-        memcpy(xt + (size_t)row * F, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
+        float *g = gates + (size_t)row * GH, *xr = xt + (size_t)row * F;
+        memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
         if (r->bias_rows > 0)
-            memcpy(gates + (size_t)row * GH, r->bias, (size_t)GH * sizeof(float));
+            memcpy(g, r->bias, (size_t)GH * sizeof(float));
+        else if (narrow)
+            memset(g, 0, (size_t)GH * sizeof(float));
+        if (narrow)
+            for (int f = 0; f < F; f++)
+                r->kt->axpy((size_t)GH, xr[f], r->kernel + (size_t)f * GH, g);
     }
-    recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
-                       gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
+    if (!narrow)
+        recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
+                           gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
 }
 
 /* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */

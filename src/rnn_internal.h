@@ -61,6 +61,9 @@ int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
 recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out);
 bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
 
+/* F narrower than a GEMM row tile: the input products run as row updates and dots. */
+static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
+
 /* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
  * out[rows, q·H + j] (+)= A · U[:, q·H + j], A packed by recur_pack_a (rows × K), U packed
  * by recur_pack_b (K × blocks·H). A slice (not [0, H)) needs H and j0 multiples of NR. */

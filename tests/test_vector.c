@@ -1,4 +1,4 @@
-/* Vector helpers (axpy, scale, Σx², clamp, Adam step) on every ISA against double
+/* Vector helpers (axpy, scale, Σx², Σxy, clamp, Adam step) on every ISA against double
  * references, on tail sizes, misaligned, with guards. Tolerance: one or two roundings per
  * element (2 FLT_EPSILON relative); Σx² is a float sum of ≤ 1024-term blocks: (b+1)·ε·Σ. */
 #include <float.h>
@@ -49,6 +49,13 @@ static void test_helpers(void **state)
                 ss += (double)y0[i] * y0[i];
             sa = ss;
             near("sum_squares", k->name, n, k->sum_squares(n, y0), ss, 1025 * FLT_EPSILON * sa);
+            double xy = 0, xya = 0;
+            for (size_t i = 0; i < n; i++) {
+                xy += (double)x0[i] * y0[i];
+                xya += fabs((double)x0[i] * y0[i]);
+            }
+            /* lane sums of ⌈n/lanes⌉ terms, then a reduction: under (n + 16)·ε·Σ|xy| */
+            near("dot", k->name, n, k->dot(n, x0, y0), xy, (double)(n + 16) * FLT_EPSILON * xya);
             memcpy(x.p, x0, n * 4);
             k->clamp(n, -0.5f, 0.25f, x.p);
             for (size_t i = 0; i < n; i++)
