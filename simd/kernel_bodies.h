@@ -60,15 +60,22 @@ static inline vf act_grad_vec(vf y, recur_activation act)
  * each panel (a recurrent weight matrix rarely fits L2), and 16 steps cover that latency. */
 #define SGEMM_PREFETCH_K 16
 
-static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
-                      float *restrict c, int ldc, int m, int n, int accumulate)
+/* A element (i, k) is a[i·rs + k·ks]: packed panels (rs = 1, ks = MR) or rows of a plain
+ * row-major matrix (rs = lda, ks = 1). Rows past `arows` repeat the last valid row, so a
+ * plain matrix is never read past its end; their results are not stored. */
+static inline __attribute__((always_inline)) void
+sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
+           const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate)
 {
     vf acc[SGEMM_MR][SGEMM_NV];
+    const float *ar[SGEMM_MR];
 #pragma GCC unroll 32
-    for (int i = 0; i < SGEMM_MR; i++)
+    for (int i = 0; i < SGEMM_MR; i++) {
+        ar[i] = a + (size_t)(i < arows ? i : arows - 1) * rs;
 #pragma GCC unroll 8
         for (int v = 0; v < SGEMM_NV; v++)
             acc[i][v] = vf_zero();
+    }
     /* The C tile is touched once, at the end; its rows are often a power-of-two apart
      * (ldc = 4H), so they collide in L1 sets and would miss. Start fetching them now. */
     for (int i = 0; i < m; i++) {
@@ -87,12 +94,11 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
             b[v] = vf_loadu(bp + v * VF_LANES);
 #pragma GCC unroll 32
         for (int i = 0; i < SGEMM_MR; i++) {
-            vf a = vf_set1(ap[i]);
+            vf av = vf_set1(ar[i][(size_t)k * ks]);
 #pragma GCC unroll 8
             for (int v = 0; v < SGEMM_NV; v++)
-                acc[i][v] = vf_fma(a, b[v], acc[i][v]);
+                acc[i][v] = vf_fma(av, b[v], acc[i][v]);
         }
-        ap += SGEMM_MR;
         bp += SGEMM_NR;
     }
 
@@ -124,6 +130,21 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
             st(ci + col, r, cnt);
         }
     }
+}
+
+/* A packed: kc groups of MR floats (rows past m are zero padding). */
+static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
+                      float *restrict c, int ldc, int m, int n, int accumulate)
+{
+    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate);
+}
+
+/* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
+ * an A that is used once per step (h_{t-1}, dG_t) and already sits in L1/L2. */
+static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const float *restrict bp,
+                             float *restrict c, int ldc, int m, int n, int accumulate)
+{
+    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate);
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */
@@ -400,6 +421,7 @@ static void kernel_bodies_fill(recur_kernels *k)
     k->mr = SGEMM_MR;
     k->nr = SGEMM_NR;
     k->sgemm_ukr = sgemm_ukr;
+    k->sgemm_ukr_direct = sgemm_ukr_direct;
     k->act_forward = act_forward;
     k->act_backward = act_backward;
     k->lstm_fwd = lstm_fwd;

@@ -110,6 +110,9 @@ typedef struct recur_kernels {
     int mr, nr;
     void (*sgemm_ukr)(int kc, const float *ap, const float *bp, float *c, int ldc,
                       int m, int n, int accumulate);
+    /* The same with A unpacked: m rows of a row-major matrix, lda floats apart. */
+    void (*sgemm_ukr_direct)(int kc, const float *a, int lda, const float *bp, float *c,
+                             int ldc, int m, int n, int accumulate);
 
     /* Element-wise activations: y = act(x); dx = dy ⊙ act'(x) written from y = act(x). */
     void (*act_forward)(size_t n, recur_activation act, const float *x, float *y);

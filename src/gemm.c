@@ -156,20 +156,8 @@ void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k, const floa
     gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, packed_b, c, ldc, accumulate, work);
 }
 
-size_t recur_packed_a_floats(const recur_kernels *kt, int m, int k)
-{
-    size_t panels = (size_t)(m + kt->mr - 1) / (size_t)kt->mr;
-    return panels * (size_t)kt->mr * (size_t)k;
-}
-
-void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda, bool trans_a,
-                  float *packed)
-{
-    pack_a_block(kt->mr, m, k, a, lda, trans_a, 0, 0, packed);
-}
-
-void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
-                           const float *packed_b, float *c, int ldc, bool accumulate)
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, float *c, int ldc, bool accumulate)
 {
     if (m <= 0 || n <= 0)
         return;
@@ -179,7 +167,7 @@ void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const f
     }
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
-    const size_t a_stride = (size_t)k * mr, b_stride = (size_t)k * nr;
+    const size_t b_stride = (size_t)k * nr;
     for (int pc = 0; pc < k; pc += RECUR_GEMM_KC) {
         int kc = min_int(RECUR_GEMM_KC, k - pc);
         bool acc = accumulate || pc > 0;
@@ -188,11 +176,10 @@ void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const f
             for (int jr = 0; jr < n; jr += nr) {
                 const float *bp = packed_b + (size_t)(jr / nr) * b_stride + (size_t)pc * nr;
                 int w = min_int(nr, n - jr);
-                for (int ir = ic; ir < ic + mc; ir += mr) {
-                    const float *ap = packed_a + (size_t)(ir / mr) * a_stride + (size_t)pc * mr;
-                    kt->sgemm_ukr(kc, ap, bp, c + (size_t)ir * ldc + jr, ldc,
-                                  min_int(mr, m - ir), w, acc);
-                }
+                for (int ir = ic; ir < ic + mc; ir += mr)
+                    kt->sgemm_ukr_direct(kc, a + (size_t)ir * lda + pc, lda, bp,
+                                         c + (size_t)ir * ldc + jr, ldc, min_int(mr, m - ir),
+                                         w, acc);
             }
         }
     }

@@ -17,18 +17,12 @@
 
 #ifndef RECUR_GEMM_KC
 #define RECUR_GEMM_KC 256
-/* Floats that recur_pack_a writes for an m×k operand: ⌈m/MR⌉ panels of k×MR. */
-size_t recur_packed_a_floats(const recur_kernels *kt, int m, int k);
-
-/* Pack op(A)[m,k] into ⌈m/MR⌉ panels, each k groups of MR floats, zero-padded rows. For an
- * A that several GEMMs share (h_{t-1} against every gate's weight slice). */
-void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda, bool trans_a,
-                  float *packed);
-
-/* C[m,n] (+)= A·B with both operands packed (recur_pack_a, recur_pack_b for this k). packed_b
- * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
-void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
-                           const float *packed_b, float *c, int ldc, bool accumulate);
+/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
+ * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
+ * then start at that panel. For an A used once and small enough to stay in cache (one time
+ * step's h or dG): no packing, no workspace, the same results bit for bit. */
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, float *c, int ldc, bool accumulate);
 
 #endif
 #ifndef RECUR_GEMM_MC
@@ -46,6 +40,13 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
 
+/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
+ * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
+ * then start at that panel. For an A used once and small enough to stay in cache (one time
+ * step's h or dG): no packing, no workspace, the same results bit for bit. */
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, float *c, int ldc, bool accumulate);
+
 #endif
 #ifndef RECUR_GEMM_NC
 #define RECUR_GEMM_NC 1024  /* a multiple of every NR (4, 8, 16, 32) */
@@ -61,6 +62,13 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
  * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
+
+/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
+ * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
+ * then start at that panel. For an A used once and small enough to stay in cache (one time
+ * step's h or dG): no packing, no workspace, the same results bit for bit. */
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, float *c, int ldc, bool accumulate);
 
 #endif
 #define RECUR_GEMM_WORK_FLOATS ((size_t)RECUR_GEMM_MC * RECUR_GEMM_KC + \
@@ -95,5 +103,12 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
  * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
+
+/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
+ * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
+ * then start at that panel. For an A used once and small enough to stay in cache (one time
+ * step's h or dG): no packing, no workspace, the same results bit for bit. */
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, float *c, int ldc, bool accumulate);
 
 #endif

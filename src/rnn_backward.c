@@ -25,7 +25,6 @@ static void seed_carry(float *dst, const float *src, int H, int b0, int b1)
 typedef struct {
     int b0, b1, j0, j1;
     bool barrier;              /* unit split: other threads own the rest of each dG */
-    float *apk;                /* the packed A operand of each step's GEMM */
 } share;
 
 static void act_backward_rows(const recur_kernels *kt, recur_activation act, int rows, int H,
@@ -52,7 +51,7 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
     const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws, *apk = sh->apk;
+    float *ws = r->ws;
     float *dh = ws + r->plan.dh + (size_t)b0 * H;      /* gradient reaching h_s */
     for (int s = T - 1; s >= 0; s--) {
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
@@ -105,8 +104,8 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
 #pragma omp barrier   /* drh = dG_h · U_hᵀ reads every unit of dG_h */
                 }
                 if (mine) {
-                    recur_pack_a(kt, rows, H, g + 2 * H, GH, false, apk);
-                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->uht_pk, drh, H, false);
+                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, g + 2 * H, GH, r->uht_pk, drh,
+                                       H, false);
                     kt->gru_rb_bwd2(&a);
                 }
                 /* then dh_prev += dG_zr · U_zrᵀ */
@@ -119,8 +118,7 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
         }
         if (mine) {
             const int K = r->split_u ? 2 * H : GH;
-            recur_pack_a(kt, rows, K, dsrc, GH, false, apk);
-            recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, apk, r->ut_pk, dh, H, acc);
+            recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, dsrc, GH, r->ut_pk, dh, H, acc);
         }
     }
 }
@@ -225,8 +223,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
         int b0, b1, j0, j1, r0, r1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
-                     .apk = rnn->ws + rnn->plan.apack + (size_t)tid * rnn->plan.apack_floats };
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };
         if (rnn->plan.unit_split && n > 1) {
             sh.b0 = 0;
             sh.b1 = B;

@@ -45,7 +45,6 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
 typedef struct {
     int b0, b1, j0, j1;
     bool barrier;              /* unit split: other threads own the rest of each h */
-    float *apk;                /* the packed A operand of each step's GEMM */
 } share;
 
 /* Element-wise activation of units [j0, j1) of `rows` rows with row stride H. */
@@ -68,24 +67,22 @@ static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
     const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws, *apk = sh->apk;
+    float *ws = r->ws;
     for (int s = 0; s < steps; s++) {
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
-        if (mine)
-            recur_pack_a(kt, rows, H, hp, H, false, apk);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
-                recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->u_pk, g, H, true);
+                recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, hp, H, r->u_pk, g, H, true);
                 /* h (= act output) is kept as the gate value too: backward reads act'(h) */
                 act_rows(kt, act, rows, H, j0, j1, g, h);
             }
             break;
         case RECUR_LSTM:
             if (mine) {
-                recur_rnn_rec_gemm(kt, rows, H, H, 4, j0, j1, apk, r->u_pk, g, GH, true);
+                recur_rnn_rec_gemm(kt, rows, H, H, 4, j0, j1, hp, H, r->u_pk, g, GH, true);
                 recur_lstm_fwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0,
@@ -98,7 +95,7 @@ static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
             if (!r->split_u) {
                 if (mine) {
                     float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
-                    recur_rnn_rec_gemm(kt, rows, H, H, 3, j0, j1, apk, r->u_pk, q, GH, false);
+                    recur_rnn_rec_gemm(kt, rows, H, H, 3, j0, j1, hp, H, r->u_pk, q, GH, false);
                     recur_gru_fwd_args a = {
                         .rows = rows, .units = W, .layout_units = H, .act = act,
                         .rec_act = ract, .gates = g + j0, .rec = q + j0,
@@ -112,15 +109,14 @@ static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };
                 if (mine) {
-                    recur_rnn_rec_gemm(kt, rows, H, H, 2, j0, j1, apk, r->u_pk, g, GH, true);
+                    recur_rnn_rec_gemm(kt, rows, H, H, 2, j0, j1, hp, H, r->u_pk, g, GH, true);
                     kt->gru_rb_fwd1(&a);
                 }
                 if (sh->barrier) {
 #pragma omp barrier   /* (r ⊙ h_prev) · U_h needs every unit of rh */
                 }
                 if (mine) {
-                    recur_pack_a(kt, rows, H, rh, H, false, apk);
-                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, apk, r->uh_pk, g + 2 * H, GH,
+                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, rh, H, r->uh_pk, g + 2 * H, GH,
                                        true);
                     kt->gru_rb_fwd2(&a);
                 }
@@ -201,8 +197,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
         int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
-                     .apk = rnn->ws + rnn->plan.apack + (size_t)tid * rnn->plan.apack_floats };
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };
         if (rnn->plan.unit_split && n > 1) {
             sh.b0 = 0;
             sh.b1 = B;

@@ -19,8 +19,7 @@
 typedef struct {
     int chunk;
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
-    int apack_floats;          /* per thread: the step's packed GEMM A operand */
-    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, apack, gemm, total;
+    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
 } recur_rnn_plan;
 
 /* How the recurrence is divided among threads (src/rnn_parallel.c); RECUR_SPLIT overrides. */
@@ -65,10 +64,11 @@ bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
 static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
 
 /* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
- * out[rows, q·H + j] (+)= A · U[:, q·H + j], A packed by recur_pack_a (rows × K), U packed
- * by recur_pack_b (K × blocks·H). A slice (not [0, H)) needs H and j0 multiples of NR. */
+ * out[rows, q·H + j] (+)= A · U[:, q·H + j], A row-major (rows × K, lda apart, read in
+ * place), U packed by recur_pack_b (K × blocks·H). A slice (not [0, H)) needs H and j0
+ * multiples of NR. */
 void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
-                        int j1, const float *apk, const float *upk, float *out, int ldo,
+                        int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */

@@ -252,12 +252,7 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     REGION(dh, train ? B * H : 0);
     REGION(dc, train && r->cfg.cell == RECUR_LSTM ? B * H : 0);
     REGION(drh, train && r->split_u ? B * H : 0);
-    /* the per-step A operand: h_{t-1} [rows, H] forward, dG [rows, G·H] backward */
     p->unit_split = recur_rnn_unit_split(r, batch, threads);
-    const int rows = p->unit_split ? batch : (batch + threads - 1) / threads;
-    p->apack_floats = (int)recur_round_floats(
-        recur_packed_a_floats(r->kt, rows, train ? (int)GH : (int)H));
-    REGION(apack, (size_t)threads * (size_t)p->apack_floats);
     REGION(gemm, (size_t)threads * RECUR_GEMM_WORK_FLOATS);
 #undef REGION
     p->total = at;

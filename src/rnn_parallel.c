@@ -63,17 +63,17 @@ int recur_rnn_threads_for(const recur_rnn *r, int batch)
 }
 
 void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
-                        int j1, const float *apk, const float *upk, float *out, int ldo,
+                        int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate)
 {
     if (j0 == 0 && j1 == H) {
-        recur_sgemm_prepacked(kt, rows, blocks * H, K, apk, upk, out, ldo, accumulate);
+        recur_sgemm_direct(kt, rows, blocks * H, K, a, lda, upk, out, ldo, accumulate);
         return;
     }
     for (int q = 0; q < blocks; q++) {
         const int col = q * H + j0;
-        recur_sgemm_prepacked(kt, rows, j1 - j0, K, apk,
-                              upk + (size_t)(col / kt->nr) * K * kt->nr, out + col, ldo,
-                              accumulate);
+        recur_sgemm_direct(kt, rows, j1 - j0, K, a, lda,
+                           upk + (size_t)(col / kt->nr) * K * kt->nr, out + col, ldo,
+                           accumulate);
     }
 }

@@ -16,17 +16,16 @@
 static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-enum form { NN_PACKED, NT, TN, NN, PREPACKED };
+enum form { NN_PACKED, NT, TN, NN, DIRECT };
 static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B", "A·B",
-                                          "op(A)·B (both packed, two column ranges)" };
+                                          "A·B (A in place, B packed, two column ranges)" };
 
 static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }
 
 static void check_one(const recur_kernels *const *tables, int ntables, enum form f, int m, int n,
                       int k, test_rng *rng)
 {
-    /* PREPACKED packs A from both layouts, depending on the sizes */
-    const bool ta = f == TN || (f == PREPACKED && ((m + k) & 1)), tb = f == NT;
+    const bool ta = f == TN, tb = f == NT;
     const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
     const int arows = ta ? k : m, brows = tb ? n : k;
     const bool accumulate = ((m + n + k) & 1) != 0;
@@ -63,19 +62,16 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
             recur_pack_b(kt, k, n, b.p, ldb, false, pb);
             recur_sgemm_packed(kt, m, n, k, a.p, lda, false, pb, c.p, ldc, accumulate, work);
             free(pb);
-        } else if (f == PREPACKED) {
+        } else if (f == DIRECT) {
             /* columns [0, split) and [split, n), the second from a panel inside the packing */
-            size_t na = recur_packed_a_floats(kt, m, k), nb = recur_packed_b_floats(kt, k, n);
-            float *pa = aligned_alloc(64, ((na * sizeof(float)) + 63) & ~(size_t)63);
+            size_t nb = recur_packed_b_floats(kt, k, n);
             float *pb = aligned_alloc(64, ((nb * sizeof(float)) + 63) & ~(size_t)63);
-            recur_pack_a(kt, m, k, a.p, lda, ta, pa);
             recur_pack_b(kt, k, n, b.p, ldb, false, pb);
             int split = (n / kt->nr / 2) * kt->nr;
-            recur_sgemm_prepacked(kt, m, split, k, pa, pb, c.p, ldc, accumulate);
-            recur_sgemm_prepacked(kt, m, n - split, k, pa,
-                                  pb + (size_t)(split / kt->nr) * k * kt->nr, c.p + split, ldc,
-                                  accumulate);
-            free(pa);
+            recur_sgemm_direct(kt, m, split, k, a.p, lda, pb, c.p, ldc, accumulate);
+            recur_sgemm_direct(kt, m, n - split, k, a.p, lda,
+                               pb + (size_t)(split / kt->nr) * k * kt->nr, c.p + split, ldc,
+                               accumulate);
             free(pb);
         } else {
             recur_sgemm(kt, m, n, k, a.p, lda, ta, b.p, ldb, tb, c.p, ldc, accumulate, work);
@@ -122,7 +118,7 @@ static void run_form(enum form f)
 static void test_nn_packed(void **state) { (void)state; run_form(NN_PACKED); }
 static void test_nt(void **state) { (void)state; run_form(NT); }
 static void test_tn(void **state) { (void)state; run_form(TN); }
-static void test_prepacked(void **state) { (void)state; run_form(PREPACKED); }
+static void test_direct(void **state) { (void)state; run_form(DIRECT); }
 
 /* Sizes that cross the cache blocks (KC = 256, MC = 144, NC = 1024). */
 static void test_block_edges(void **state)
@@ -135,8 +131,7 @@ static void test_block_edges(void **state)
     check_one(tables, nt, TN, 145, 1100, 300, &rng);
     check_one(tables, nt, NT, 290, 40, 513, &rng);
     check_one(tables, nt, NN, 5, 2049, 3, &rng);
-    check_one(tables, nt, PREPACKED, 150, 1030, 520, &rng);
-    check_one(tables, nt, PREPACKED, 151, 1030, 521, &rng);
+    check_one(tables, nt, DIRECT, 150, 1030, 520, &rng);
 }
 
 /* k = 0: C is zeroed (overwrite) or left alone (accumulate). */
@@ -162,7 +157,7 @@ int main(void)
         cmocka_unit_test(test_nn_packed),
         cmocka_unit_test(test_nt),
         cmocka_unit_test(test_tn),
-        cmocka_unit_test(test_prepacked),
+        cmocka_unit_test(test_direct),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_k_zero),
     };
