@@ -372,6 +372,36 @@ static float dot(size_t n, const float *x, const float *y)
     return vf_reduce_add(acc);
 }
 
+/* out[j] += Σ_r w[r·ldw] · a[r·lda + j] over rows in order (w NULL: weights 1), columns in
+ * strips of 4 vectors held in registers: one pass over a, and every column's sum has the
+ * same order however the columns are split among threads. Bias and narrow-input weight
+ * gradients over all T·B rows. */
+static void colsum(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
+                   size_t ldw, float *out)
+{
+    for (size_t j = 0; j < cols; j += 4 * VF_LANES) {
+        int cnt[4];
+        for (int v = 0; v < 4; v++) {
+            size_t c0 = j + (size_t)v * VF_LANES;
+            cnt[v] = c0 >= cols ? 0 : cols - c0 < VF_LANES ? (int)(cols - c0) : VF_LANES;
+        }
+        vf acc[4] = { vf_zero(), vf_zero(), vf_zero(), vf_zero() };
+        for (size_t r = 0; r < rows; r++) {
+            const float *row = a + r * lda + j;
+            const vf wr = vf_set1(w ? w[r * ldw] : 1.0f);
+#pragma GCC unroll 4
+            for (int v = 0; v < 4; v++)
+                if (cnt[v] > 0)
+                    acc[v] = vf_fma(wr, ld(row + v * VF_LANES, cnt[v]), acc[v]);
+        }
+        for (int v = 0; v < 4; v++)
+            if (cnt[v] > 0) {
+                float *o = out + j + (size_t)v * VF_LANES;
+                st(o, vf_add(ld(o, cnt[v]), acc[v]), cnt[v]);
+            }
+    }
+}
+
 /* Σ x²: float lanes over blocks of 1024 values, blocks summed in double, so the error
  * stays near a 1024-term float sum whatever n is. */
 static double sum_squares(size_t n, const float *x)
@@ -436,6 +466,7 @@ static void kernel_bodies_fill(recur_kernels *k)
     k->scale = scale;
     k->sum_squares = sum_squares;
     k->dot = dot;
+    k->colsum = colsum;
     k->clamp = clamp;
     k->adam_step = adam_step;
 }

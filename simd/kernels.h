@@ -133,6 +133,9 @@ typedef struct recur_kernels {
     void (*scale)(size_t n, float alpha, float *x);                      /* x *= α */
     double (*sum_squares)(size_t n, const float *x);                     /* Σ x² */
     float (*dot)(size_t n, const float *x, const float *y);             /* Σ x·y */
+    /* out[j] += Σ_r w[r·ldw] · a[r·lda + j], rows in order; w NULL means weights 1 */
+    void (*colsum)(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
+                   size_t ldw, float *out);
     void (*clamp)(size_t n, float lo, float hi, float *x);               /* x ← clip(x) */
     /* Adam/AdamW-style moment update and step, Keras 3 rule:
      * m += (1-β1)(g-m); v += (1-β2)(g²-v); w -= lr_t · m / (√v + ε) */

@@ -132,13 +132,12 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
     const float *hprev = ws + r->plan.hseq;   /* rows 0 … T·B-1 are h_{s-1} of every row */
     if (w <= 0)
         return;
-    /* dW[F, GH] += xtᵀ · dG; for a narrow input, row by row (a GEMM tile would be mostly
-     * padding), rows in order so the sums do not depend on threads */
+    /* dW[F, GH] += xtᵀ · dG; for a narrow input, weighted column sums (a GEMM tile would be
+     * mostly padding), rows in order so the sums do not depend on threads */
     if (recur_rnn_narrow_input(r)) {
         for (int f = 0; f < F; f++)
-            for (int row = 0; row < rows; row++)
-                kt->axpy((size_t)w, xt[(size_t)row * F + f], dg + (size_t)row * GH + j0,
-                         r->dkernel + (size_t)f * GH + j0);
+            kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, xt + f, (size_t)F,
+                       r->dkernel + (size_t)f * GH + j0);
     } else {
         recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true,
                     work);
@@ -163,12 +162,10 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
     }
     if (r->bias_rows > 0) {
         /* db += column sums, rows in a fixed order so results do not depend on threads */
-        for (int row = 0; row < rows; row++)
-            kt->axpy((size_t)w, 1.0f, dg + (size_t)row * GH + j0, r->dbias + j0);
+        kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, r->dbias + j0);
         if (r->bias_rows == 2)
-            for (int row = 0; row < rows; row++)
-                kt->axpy((size_t)w, 1.0f, ws + r->plan.rec + (size_t)row * GH + j0,
-                         r->dbias + GH + j0);
+            kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rec + j0, (size_t)GH, NULL, 0,
+                       r->dbias + GH + j0);
     }
 }
 

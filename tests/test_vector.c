@@ -1,4 +1,4 @@
-/* Vector helpers (axpy, scale, Σx², Σxy, clamp, Adam step) on every ISA against double
+/* Vector helpers (axpy, scale, Σx², Σxy, column sums, clamp, Adam step) on every ISA against double
  * references, on tail sizes, misaligned, with guards. Tolerance: one or two roundings per
  * element (2 FLT_EPSILON relative); Σx² is a float sum of ≤ 1024-term blocks: (b+1)·ε·Σ. */
 #include <float.h>
@@ -80,8 +80,49 @@ static void test_helpers(void **state)
     }
 }
 
+/* colsum over awkward row and column counts, with and without row weights, into a
+ * non-zero out; a float sum of `rows` terms: (rows + 2)·ε·Σ|terms|. */
+static void test_colsum(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 4242 };
+    static const int rs[] = { 1, 2, 7, 33, 300 }, cs[] = { 1, 3, 16, 17, 63, 64, 65, 200 };
+    for (int ri = 0; ri < 5; ri++)
+        for (int ci = 0; ci < 8; ci++)
+            for (int weighted = 0; weighted < 2; weighted++) {
+                const size_t rows = (size_t)rs[ri], cols = (size_t)cs[ci], lda = cols + 5;
+                const size_t ldw = 3;
+                float *a = malloc(rows * lda * 4), *w = malloc(rows * ldw * 4);
+                float *o0 = malloc(cols * 4);
+                rng_fill(&rng, a, rows * lda, -1, 1);
+                rng_fill(&rng, w, rows * ldw, -2, 2);
+                rng_fill(&rng, o0, cols, -1, 1);
+                for (int t = 0; t < nt; t++) {
+                    guarded o = guarded_alloc(cols, 1);
+                    memcpy(o.p, o0, cols * 4);
+                    tables[t]->colsum(rows, cols, a, lda, weighted ? w + 1 : NULL, ldw, o.p);
+                    for (size_t j = 0; j < cols; j++) {
+                        double want = o0[j], mag = fabs(o0[j]);
+                        for (size_t r = 0; r < rows; r++) {
+                            double term = (weighted ? (double)w[r * ldw + 1] : 1.0) * a[r * lda + j];
+                            want += term;
+                            mag += fabs(term);
+                        }
+                        near("colsum", tables[t]->name, rows * 1000 + cols, o.p[j], want,
+                             (double)(rows + 2) * FLT_EPSILON * mag);
+                    }
+                    assert_true(guard_ok(&o));
+                    guarded_free(&o);
+                }
+                free(a); free(w); free(o0);
+            }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = { cmocka_unit_test(test_helpers) };
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_helpers),
+                                        cmocka_unit_test(test_colsum) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
