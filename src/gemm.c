@@ -85,6 +85,27 @@ static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, bool t
     }
 }
 
+/* The packed A block: at most MC rows (whole MR panels) by KC. */
+static size_t a_block_floats(const recur_kernels *kt, int m, int k)
+{
+    int rows = min_int(m, (RECUR_GEMM_MC / kt->mr) * kt->mr);
+    rows = (rows + kt->mr - 1) / kt->mr * kt->mr;
+    return (size_t)rows * (size_t)min_int(k, RECUR_GEMM_KC);
+}
+
+size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool packed_b)
+{
+    if (m <= 0 || n <= 0 || k <= 0)
+        return 0;
+    size_t need = a_block_floats(kt, m, k);
+    if (!packed_b) {
+        int cols = min_int(n, RECUR_GEMM_NC);
+        cols = (cols + kt->nr - 1) / kt->nr * kt->nr;
+        need += (size_t)min_int(k, RECUR_GEMM_KC) * (size_t)cols;
+    }
+    return need;
+}
+
 static void zero_or_keep(int m, int n, float *c, int ldc, bool accumulate)
 {
     if (accumulate)
@@ -108,7 +129,7 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
     float *apack = work;
-    float *bpack = work + (size_t)RECUR_GEMM_MC * RECUR_GEMM_KC;
+    float *bpack = work + a_block_floats(kt, m, k);
 
     for (int jc = 0; jc < n; jc += RECUR_GEMM_NC) {
         int nc = min_int(RECUR_GEMM_NC, n - jc);

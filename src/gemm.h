@@ -6,7 +6,8 @@
  * Blocking is BLIS's: B in KC×NC blocks split into NR-wide panels, A in MC×KC blocks split
  * into MR-tall panels, an MR×NR micro-kernel in registers. Weights that are used many times
  * are packed once (recur_pack_b) and passed to recur_sgemm_packed. The caller owns the
- * packing workspace (RECUR_GEMM_WORK_FLOATS floats per thread), so nothing is allocated. */
+ * packing workspace (recur_gemm_work_floats, at most RECUR_GEMM_WORK_FLOATS floats per
+ * thread), so nothing is allocated. */
 #ifndef RECUR_GEMM_H
 #define RECUR_GEMM_H
 
@@ -73,6 +74,10 @@ void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const floa
 #endif
 #define RECUR_GEMM_WORK_FLOATS ((size_t)RECUR_GEMM_MC * RECUR_GEMM_KC + \
                                 (size_t)RECUR_GEMM_KC * RECUR_GEMM_NC)
+
+/* Workspace floats one recur_sgemm (packed_b false) or recur_sgemm_packed (true) call of
+ * this shape needs: never more than RECUR_GEMM_WORK_FLOATS, far less for small shapes. */
+size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool packed_b);
 
 /* Floats that recur_pack_b writes for a k×n operand: ⌈n/NR⌉ panels of k×NR. */
 size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n);

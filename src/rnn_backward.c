@@ -217,7 +217,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 #pragma omp parallel num_threads(nthr)
     {
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
-        float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
+        float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1, j0, j1, r0, r1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
         share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };
@@ -246,7 +246,9 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
                        (size_t)H * sizeof(float));
         }
 #pragma omp barrier
-        recur_split_range(GH, rnn->kt->nr, tid, n, &j0, &j1);
+        /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
+         * 128/72 (per-column sums and products do not depend on where the split falls) */
+        recur_split_range(GH, 8, tid, n, &j0, &j1);
         weight_gradients(rnn, B, T, j0, j1, work);
         if (dx) {
 #pragma omp barrier

@@ -194,7 +194,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
 #pragma omp parallel num_threads(nthr)
     {
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
-        float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * RECUR_GEMM_WORK_FLOATS;
+        float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
         share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };

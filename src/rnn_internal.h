@@ -19,6 +19,7 @@
 typedef struct {
     int chunk;
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
+    size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
     size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
 } recur_rnn_plan;
 

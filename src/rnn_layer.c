@@ -253,7 +253,26 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     REGION(dc, train && r->cfg.cell == RECUR_LSTM ? B * H : 0);
     REGION(drh, train && r->split_u ? B * H : 0);
     p->unit_split = recur_rnn_unit_split(r, batch, threads);
-    REGION(gemm, (size_t)threads * RECUR_GEMM_WORK_FLOATS);
+    /* per-thread GEMM packing space for the largest GEMM this plan runs (per-step GEMMs
+     * read A in place and need none; narrow inputs skip the input GEMMs) */
+    const recur_kernels *kt = r->kt;
+    const int rows_all = (int)(T * B), iF = r->F, iH = r->H, iGH = (int)GH;
+    size_t work = 0;
+    if (!recur_rnn_narrow_input(r))
+        work = recur_gemm_work_floats(kt, rows_all, iGH, iF, true);          /* xt · W */
+    if (train) {
+        size_t w;
+        if (!recur_rnn_narrow_input(r)) {
+            w = recur_gemm_work_floats(kt, iF, iGH, rows_all, false);        /* dW */
+            work = w > work ? w : work;
+            w = recur_gemm_work_floats(kt, rows_all, iF, iGH, true);         /* dX */
+            work = w > work ? w : work;
+        }
+        w = recur_gemm_work_floats(kt, iH, iGH, rows_all, false);            /* dU */
+        work = w > work ? w : work;
+    }
+    p->gemm_floats = recur_round_floats(work);
+    REGION(gemm, (size_t)threads * p->gemm_floats);
 #undef REGION
     p->total = at;
 }

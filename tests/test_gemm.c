@@ -51,9 +51,13 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
             mag[(size_t)i * n + j] = sa + fabs(c);
         }
 
-    float *work = aligned_alloc(64, RECUR_GEMM_WORK_FLOATS * sizeof(float));
     for (int t = 0; t < ntables; t++) {
         const recur_kernels *kt = tables[t];
+        /* exactly the workspace recur_gemm_work_floats asks for, fenced by guard words */
+        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == NN_PACKED);
+        assert_true(nwork <= RECUR_GEMM_WORK_FLOATS);
+        guarded wk = guarded_alloc(nwork > 0 ? nwork : 1, 0);
+        float *work = wk.p;
         guarded c = guarded_alloc((size_t)m * ldc, 2);
         memcpy(c.p, c0, sizeof(float) * (size_t)m * ldc);
         if (f == NN_PACKED) {
@@ -92,10 +96,13 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
         }
         if (!guard_ok(&c))
             fail_msg("%s %s m=%d n=%d k=%d: wrote outside C", kt->name, form_names[f], m, n, k);
+        if (!guard_ok(&wk))
+            fail_msg("%s %s m=%d n=%d k=%d: used more workspace than recur_gemm_work_floats",
+                     kt->name, form_names[f], m, n, k);
         guarded_free(&c);
+        guarded_free(&wk);
     }
     assert_true(guard_ok(&a) && guard_ok(&b));
-    free(work);
     free(ref);
     free(mag);
     free(c0);
