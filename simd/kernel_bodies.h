@@ -166,6 +166,9 @@ static void act_backward(size_t n, recur_activation act, const float *y, const f
 }
 
 /* ---- LSTM: gates i, f, g(c), o -------------------------------------------------------------- */
+/* Two passes per row: the four gate activations and c (independent across j, so their
+ * transcendental calls overlap), then h = o ⊙ act(c). One pass chained each act(c) behind
+ * its own gates and left the core waiting on the divide inside tanh. */
 static void lstm_fwd(const recur_lstm_fwd_args *a)
 {
     const int W = a->units, H = a->layout_units ? a->layout_units : W;
@@ -179,13 +182,15 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
             vf f = act_vec(ld(g + H + j, n), a->rec_act);
             vf gg = act_vec(ld(g + 2 * H + j, n), a->act);
             vf o = act_vec(ld(g + 3 * H + j, n), a->rec_act);
-            vf cv = vf_add(vf_mul(f, ld(cp + j, n)), vf_mul(i, gg));
             st(g + j, i, n);
             st(g + H + j, f, n);
             st(g + 2 * H + j, gg, n);
             st(g + 3 * H + j, o, n);
-            st(c + j, cv, n);
-            st(h + j, vf_mul(o, act_vec(cv, a->act)), n);
+            st(c + j, vf_add(vf_mul(f, ld(cp + j, n)), vf_mul(i, gg)), n);
+        }
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
+            st(h + j, vf_mul(ld(g + 3 * H + j, n), act_vec(ld(c + j, n), a->act)), n);
         }
     }
 }
