@@ -365,6 +365,20 @@ static void scale(size_t n, float alpha, float *x)
     }
 }
 
+/* out[j] = bias[j] + Σ_f x[f]·w[f·ldw + j] for f < nx (bias NULL: 0), one pass over out: the
+ * input projection of one row when F is narrower than a GEMM tile. */
+static void row_affine(size_t n, int nx, const float *x, const float *w, size_t ldw,
+                       const float *bias, float *out)
+{
+    for (size_t j = 0; j < n; j += VF_LANES) {
+        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
+        vf acc = bias ? ld(bias + j, cnt) : vf_zero();
+        for (int f = 0; f < nx; f++)
+            acc = vf_fma(vf_set1(x[f]), ld(w + (size_t)f * ldw + j, cnt), acc);
+        st(out + j, acc, cnt);
+    }
+}
+
 /* Σ x·y in float lanes, then across lanes: the input gradient when F is narrower than a
  * GEMM tile. */
 static float dot(size_t n, const float *x, const float *y)
@@ -471,6 +485,7 @@ static void kernel_bodies_fill(recur_kernels *k)
     k->scale = scale;
     k->sum_squares = sum_squares;
     k->dot = dot;
+    k->row_affine = row_affine;
     k->colsum = colsum;
     k->clamp = clamp;
     k->adam_step = adam_step;

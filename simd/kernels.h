@@ -133,6 +133,9 @@ typedef struct recur_kernels {
     void (*scale)(size_t n, float alpha, float *x);                      /* x *= α */
     double (*sum_squares)(size_t n, const float *x);                     /* Σ x² */
     float (*dot)(size_t n, const float *x, const float *y);             /* Σ x·y */
+    /* out[j] = bias[j] + Σ_{f<nx} x[f]·w[f·ldw + j]; bias NULL means 0 */
+    void (*row_affine)(size_t n, int nx, const float *x, const float *w, size_t ldw,
+                       const float *bias, float *out);
     /* out[j] += Σ_r w[r·ldw] · a[r·lda + j], rows in order; w NULL means weights 1 */
     void (*colsum)(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
                    size_t ldw, float *out);

@@ -16,7 +16,7 @@
 
 /* Rows [r0, r1) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)],
  * gates = bias + xt · W. An input narrower than a GEMM tile (F < MR, e.g. one feature per
- * step) is F row updates instead: a GEMM with K = F would only move C in and out. */
+ * step) is a row_affine per row instead: a GEMM with K = F would only move C in and out. */
 static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
                              int r1, float *work)
 {
@@ -28,13 +28,11 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
         int t = r->cfg.go_backwards ? T - 1 - s : s;
         float *g = gates + (size_t)row * GH, *xr = xt + (size_t)row * F;
         memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
-        if (r->bias_rows > 0)
-            memcpy(g, r->bias, (size_t)GH * sizeof(float));
-        else if (narrow)
-            memset(g, 0, (size_t)GH * sizeof(float));
         if (narrow)
-            for (int f = 0; f < F; f++)
-                r->kt->axpy((size_t)GH, xr[f], r->kernel + (size_t)f * GH, g);
+            r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
+                              r->bias_rows > 0 ? r->bias : NULL, g);
+        else if (r->bias_rows > 0)
+            memcpy(g, r->bias, (size_t)GH * sizeof(float));
     }
     if (!narrow)
         recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
@@ -45,7 +43,24 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
 typedef struct {
     int b0, b1, j0, j1;
     bool barrier;              /* unit split: other threads own the rest of each h */
+    bool own_inputs;           /* narrow input, batch split: project this thread's rows per
+                                * step, so no other thread is ever waited for */
 } share;
+
+/* Step s of the chunk at s0, rows [b0, b1): xt row and gates = bias + x_t · W. */
+static void project_rows(const recur_rnn *r, int B, int T, int s0, int s, const float *x,
+                         int b0, int b1)
+{
+    const int F = r->F, GH = r->G * r->H, st = s0 + s;
+    const int t = r->cfg.go_backwards ? T - 1 - st : st;
+    for (int b = b0; b < b1; b++) {
+        const size_t row = (size_t)s * B + b;
+        float *xr = r->ws + r->plan.xt + row * F;
+        memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
+        r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
+                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + row * GH);
+    }
+}
 
 /* Element-wise activation of units [j0, j1) of `rows` rows with row stride H. */
 static void act_rows(const recur_kernels *kt, recur_activation act, int rows, int H, int j0,
@@ -59,8 +74,9 @@ static void act_rows(const recur_kernels *kt, recur_activation act, int rows, in
         kt->act_forward((size_t)(j1 - j0), act, x + (size_t)b * H + j0, y + (size_t)b * H + j0);
 }
 
-/* `steps` time steps of the current chunk. */
-static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
+/* `steps` time steps of the chunk starting at s0. */
+static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, const float *x,
+                       const share *sh)
 {
     const recur_kernels *kt = r->kt;
     const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
@@ -72,6 +88,8 @@ static void recurrence(const recur_rnn *r, int B, int steps, const share *sh)
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        if (sh->own_inputs)
+            project_rows(r, B, T, s0, s, x, sh->b0, sh->b1);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
@@ -197,30 +215,34 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
+                     .own_inputs = recur_rnn_narrow_input(rnn) };
         if (rnn->plan.unit_split && n > 1) {
             sh.b0 = 0;
             sh.b1 = B;
             recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
             sh.barrier = true;
+            sh.own_inputs = false;
         }
         initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
         for (int s0 = 0; s0 < T; s0 += chunk) {
             const int steps = T - s0 < chunk ? T - s0 : chunk;
-            int r0, r1;
-            recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
-            input_projection(rnn, B, T, s0, x, r0, r1, work);
+            if (!sh.own_inputs) {
+                int r0, r1;
+                recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
+                input_projection(rnn, B, T, s0, x, r0, r1, work);
 #pragma omp barrier
-            recurrence(rnn, B, steps, &sh);
+            }
+            recurrence(rnn, B, T, s0, steps, x, &sh);
             /* a unit split ends each step with a barrier, so all of h is ready here */
             if (b1 > b0) {
                 write_outputs(rnn, B, T, s0, steps, b0, b1, y, h_last, c_last);
                 if (s0 + steps < T)
                     carry_state(rnn, B, steps, b0, b1);
             }
-            if (s0 + steps < T) {
+            if (s0 + steps < T && !sh.own_inputs) {
 #pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
             }
         }

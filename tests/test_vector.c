@@ -1,4 +1,4 @@
-/* Vector helpers (axpy, scale, Σx², Σxy, column sums, clamp, Adam step) on every ISA against double
+/* Vector helpers (axpy, scale, Σx², Σxy, column sums, row affine maps, clamp, Adam step) on every ISA against double
  * references, on tail sizes, misaligned, with guards. Tolerance: one or two roundings per
  * element (2 FLT_EPSILON relative); Σx² is a float sum of ≤ 1024-term blocks: (b+1)·ε·Σ. */
 #include <float.h>
@@ -120,9 +120,46 @@ static void test_colsum(void **state)
             }
 }
 
+/* row_affine: bias plus a short weighted sum of rows, with and without bias. The float
+ * result is an FMA chain of nx+1 terms: (nx + 2)·ε·Σ|terms|. */
+static void test_row_affine(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 777 };
+    static const int ns[] = { 1, 3, 16, 17, 50, 200, 257 };
+    for (int ni = 0; ni < 7; ni++)
+        for (int nx = 1; nx <= 7; nx += 3)
+            for (int with_bias = 0; with_bias < 2; with_bias++) {
+                const size_t n = (size_t)ns[ni], ldw = n + 3;
+                float x[7], *w = malloc(ldw * 7 * 4), *bias = malloc(n * 4);
+                rng_fill(&rng, x, 7, -1, 1);
+                rng_fill(&rng, w, ldw * 7, -1, 1);
+                rng_fill(&rng, bias, n, -1, 1);
+                for (int t = 0; t < nt; t++) {
+                    guarded o = guarded_alloc(n, 3);
+                    tables[t]->row_affine(n, nx, x, w, ldw, with_bias ? bias : NULL, o.p);
+                    for (size_t j = 0; j < n; j++) {
+                        double want = with_bias ? bias[j] : 0.0, mag = fabs(want);
+                        for (int f = 0; f < nx; f++) {
+                            want += (double)x[f] * w[(size_t)f * ldw + j];
+                            mag += fabs((double)x[f] * w[(size_t)f * ldw + j]);
+                        }
+                        near("row_affine", tables[t]->name, n, o.p[j], want,
+                             (nx + 2) * FLT_EPSILON * mag);
+                    }
+                    assert_true(guard_ok(&o));
+                    guarded_free(&o);
+                }
+                free(w); free(bias);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_helpers),
-                                        cmocka_unit_test(test_colsum) };
+                                        cmocka_unit_test(test_colsum),
+                                        cmocka_unit_test(test_row_affine) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
