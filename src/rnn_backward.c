@@ -25,7 +25,23 @@ static void seed_carry(float *dst, const float *src, int H, int b0, int b1)
 typedef struct {
     int b0, b1, j0, j1;
     bool barrier;              /* unit split: other threads own the rest of each dG */
+    float *dx;                 /* narrow input, batch split: dX of this thread's rows, step
+                                * by step (NULL: a separate pass over all rows) */
 } share;
+
+/* dx[b, t] = dG_s[b] · Wᵀ for rows [b0, b1) of step s: F dot products per row. */
+static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *dx, int b0,
+                                int b1)
+{
+    const int F = r->F, GH = r->G * r->H;
+    const int t = r->cfg.go_backwards ? T - 1 - s : s;
+    for (int b = b0; b < b1; b++) {
+        const float *dg = r->ws + r->plan.gates + ((size_t)s * B + b) * GH;
+        for (int f = 0; f < F; f++)
+            dx[((size_t)b * T + t) * F + f] = r->kt->dot((size_t)GH, dg,
+                                                         r->kernel + (size_t)f * GH);
+    }
+}
 
 static void act_backward_rows(const recur_kernels *kt, recur_activation act, int rows, int H,
                               int j0, int j1, const float *y, const float *dy, float *dx)
@@ -120,6 +136,8 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
             const int K = r->split_u ? 2 * H : GH;
             recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, dsrc, GH, r->ut_pk, dh, H, acc);
         }
+        if (sh->dx)
+            input_gradient_rows(r, B, T, s, sh->dx, sh->b0, sh->b1);
     }
 }
 
@@ -220,12 +238,14 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1, j0, j1, r0, r1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false };
+        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
+                     .dx = recur_rnn_narrow_input(rnn) ? dx : NULL };
         if (rnn->plan.unit_split && n > 1) {
             sh.b0 = 0;
             sh.b1 = B;
             recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
             sh.barrier = true;
+            sh.dx = NULL;
         }
         seed_carry(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
@@ -250,7 +270,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
          * 128/72 (per-column sums and products do not depend on where the split falls) */
         recur_split_range(GH, 8, tid, n, &j0, &j1);
         weight_gradients(rnn, B, T, j0, j1, work);
-        if (dx) {
+        if (dx && !sh.dx) {
 #pragma omp barrier
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
             input_gradient(rnn, B, T, dx, r0, r1, work);
