@@ -65,7 +65,8 @@ static inline vf act_grad_vec(vf y, recur_activation act)
  * plain matrix is never read past its end; their results are not stored. */
 static inline __attribute__((always_inline)) void
 sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
-           const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate)
+           const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate,
+           const float *restrict bias)
 {
     vf acc[SGEMM_MR][SGEMM_NV];
     const float *ar[SGEMM_MR];
@@ -111,6 +112,8 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
                 vf r = acc[i][v];
                 if (accumulate)
                     r = vf_add(r, vf_loadu(ci + v * VF_LANES));
+                else if (bias)
+                    r = vf_add(r, vf_loadu(bias + v * VF_LANES));
                 vf_storeu(ci + v * VF_LANES, r);
             }
         }
@@ -127,6 +130,8 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
             vf r = acc[i][v];
             if (accumulate)
                 r = vf_add(r, ld(ci + col, cnt));
+            else if (bias)
+                r = vf_add(r, ld(bias + col, cnt));
             st(ci + col, r, cnt);
         }
     }
@@ -134,9 +139,10 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
 
 /* A packed: kc groups of MR floats (rows past m are zero padding). */
 static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
-                      float *restrict c, int ldc, int m, int n, int accumulate)
+                      float *restrict c, int ldc, int m, int n, int accumulate,
+                      const float *restrict bias)
 {
-    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate);
+    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias);
 }
 
 /* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
@@ -144,7 +150,7 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
 static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const float *restrict bp,
                              float *restrict c, int ldc, int m, int n, int accumulate)
 {
-    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate);
+    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, NULL);
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */

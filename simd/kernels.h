@@ -106,10 +106,11 @@ typedef struct recur_kernels {
     const char *name;
 
     /* GEMM micro-kernel on packed panels: C[m,n] (+)= Ap[kc, MR]ᵀ-panel · Bp[kc, NR]-panel,
-     * m ≤ mr, n ≤ nr; ap holds kc groups of mr floats, bp kc groups of nr floats. */
+     * m ≤ mr, n ≤ nr; ap holds kc groups of mr floats, bp kc groups of nr floats. Without
+     * accumulate, a non-NULL bias[0:n] is added to every row (C = A·B + bias). */
     int mr, nr;
     void (*sgemm_ukr)(int kc, const float *ap, const float *bp, float *c, int ldc,
-                      int m, int n, int accumulate);
+                      int m, int n, int accumulate, const float *bias);
     /* The same with A unpacked: m rows of a row-major matrix, lda floats apart. */
     void (*sgemm_ukr_direct)(int kc, const float *a, int lda, const float *bp, float *c,
                              int ldc, int m, int n, int accumulate);

@@ -118,7 +118,8 @@ static void zero_or_keep(int m, int n, float *c, int ldc, bool accumulate)
  * k×NR; otherwise B blocks are packed into work as they are needed. */
 static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
                        bool trans_a, const float *b, int ldb, bool trans_b,
-                       const float *packed_b, float *c, int ldc, bool accumulate, float *work)
+                       const float *packed_b, float *c, int ldc, bool accumulate,
+                       const float *bias, float *work)
 {
     if (m <= 0 || n <= 0)
         return;
@@ -155,7 +156,8 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
                     for (int ir = 0; ir < mc; ir += mr) {
                         float *ct = c + (size_t)(ic + ir) * ldc + jc + jr;
                         kt->sgemm_ukr(kc, apack + (size_t)ir * kc, bp, ct, ldc,
-                                      min_int(mr, mc - ir), w, acc);
+                                      min_int(mr, mc - ir), w, acc,
+                                      bias && pc == 0 ? bias + jc + jr : NULL);
                     }
                 }
             }
@@ -167,14 +169,28 @@ void recur_sgemm(const recur_kernels *kt, int m, int n, int k, const float *a, i
                  bool trans_a, const float *b, int ldb, bool trans_b, float *c, int ldc,
                  bool accumulate, float *work)
 {
-    gemm_loops(kt, m, n, k, a, lda, trans_a, b, ldb, trans_b, NULL, c, ldc, accumulate, work);
+    gemm_loops(kt, m, n, k, a, lda, trans_a, b, ldb, trans_b, NULL, c, ldc, accumulate, NULL,
+               work);
 }
 
 void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
                         bool trans_a, const float *packed_b, float *c, int ldc, bool accumulate,
                         float *work)
 {
-    gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, packed_b, c, ldc, accumulate, work);
+    gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, packed_b, c, ldc, accumulate, NULL,
+               work);
+}
+
+void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, const float *bias, float *c,
+                             int ldc, float *work)
+{
+    if (k <= 0) {   /* no product: every row is the bias */
+        for (int i = 0; i < m && n > 0; i++)
+            memcpy(c + (size_t)i * ldc, bias, (size_t)n * sizeof(float));
+        return;
+    }
+    gemm_loops(kt, m, n, k, a, lda, false, NULL, 0, false, packed_b, c, ldc, false, bias, work);
 }
 
 void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,

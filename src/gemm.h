@@ -18,6 +18,12 @@
 
 #ifndef RECUR_GEMM_KC
 #define RECUR_GEMM_KC 256
+/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
+ * the input projection without first copying the bias into every row of C. */
+void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, const float *bias, float *c,
+                             int ldc, float *work);
+
 /* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
  * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
  * then start at that panel. For an A used once and small enough to stay in cache (one time
@@ -41,6 +47,12 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
 
+/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
+ * the input projection without first copying the bias into every row of C. */
+void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, const float *bias, float *c,
+                             int ldc, float *work);
+
 /* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
  * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
  * then start at that panel. For an A used once and small enough to stay in cache (one time
@@ -63,6 +75,12 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
  * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
+
+/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
+ * the input projection without first copying the bias into every row of C. */
+void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, const float *bias, float *c,
+                             int ldc, float *work);
 
 /* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
  * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
@@ -108,6 +126,12 @@ void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda
  * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
 void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
                            const float *packed_b, float *c, int ldc, bool accumulate);
+
+/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
+ * the input projection without first copying the bias into every row of C. */
+void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, const float *bias, float *c,
+                             int ldc, float *work);
 
 /* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
  * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns

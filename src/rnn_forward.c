@@ -31,12 +31,15 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
         if (narrow)
             r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
                               r->bias_rows > 0 ? r->bias : NULL, g);
-        else if (r->bias_rows > 0)
-            memcpy(g, r->bias, (size_t)GH * sizeof(float));
     }
-    if (!narrow)
+    if (narrow)
+        return;
+    if (r->bias_rows > 0)
+        recur_sgemm_packed_bias(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, r->w_pk, r->bias,
+                                gates + (size_t)r0 * GH, GH, work);
+    else
         recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
-                           gates + (size_t)r0 * GH, GH, r->bias_rows > 0, work);
+                           gates + (size_t)r0 * GH, GH, false, work);
 }
 
 /* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */

@@ -16,9 +16,10 @@
 static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-enum form { NN_PACKED, NT, TN, NN, DIRECT };
+enum form { NN_PACKED, NT, TN, NN, DIRECT, PACKED_BIAS };
 static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B", "A·B",
-                                          "A·B (A in place, B packed, two column ranges)" };
+                                          "A·B (A in place, B packed, two column ranges)",
+                                          "A·B + bias (packed B)" };
 
 static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }
 
@@ -28,7 +29,7 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     const bool ta = f == TN, tb = f == NT;
     const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
     const int arows = ta ? k : m, brows = tb ? n : k;
-    const bool accumulate = ((m + n + k) & 1) != 0;
+    const bool accumulate = f != PACKED_BIAS && ((m + n + k) & 1) != 0;
     guarded a = guarded_alloc((size_t)arows * lda, 1);
     guarded b = guarded_alloc((size_t)brows * ldb, 3);
     rng_fill(rng, a.p, a.n, -1.0f, 1.0f);
@@ -46,7 +47,8 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
                 s += av * bv;
                 sa += fabs(av * bv);
             }
-            double c = accumulate ? c0[(size_t)i * ldc + j] : 0.0;
+            double c = accumulate ? c0[(size_t)i * ldc + j]
+                       : f == PACKED_BIAS ? c0[(size_t)(m - 1) * ldc + j] : 0.0;
             ref[(size_t)i * n + j] = s + c;
             mag[(size_t)i * n + j] = sa + fabs(c);
         }
@@ -54,7 +56,7 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     for (int t = 0; t < ntables; t++) {
         const recur_kernels *kt = tables[t];
         /* exactly the workspace recur_gemm_work_floats asks for, fenced by guard words */
-        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == NN_PACKED);
+        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == NN_PACKED || f == PACKED_BIAS);
         assert_true(nwork <= RECUR_GEMM_WORK_FLOATS);
         guarded wk = guarded_alloc(nwork > 0 ? nwork : 1, 0);
         float *work = wk.p;
@@ -66,6 +68,16 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
             recur_pack_b(kt, k, n, b.p, ldb, false, pb);
             recur_sgemm_packed(kt, m, n, k, a.p, lda, false, pb, c.p, ldc, accumulate, work);
             free(pb);
+        } else if (f == PACKED_BIAS) {
+            /* the bias is C0's last row (copied: C is overwritten) */
+            size_t np = recur_packed_b_floats(kt, k, n);
+            float *pb = aligned_alloc(64, ((np * sizeof(float)) + 63) & ~(size_t)63);
+            float *bias = malloc(sizeof(float) * (size_t)n);
+            memcpy(bias, c0 + (size_t)(m - 1) * ldc, sizeof(float) * (size_t)n);
+            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
+            recur_sgemm_packed_bias(kt, m, n, k, a.p, lda, pb, bias, c.p, ldc, work);
+            free(pb);
+            free(bias);
         } else if (f == DIRECT) {
             /* columns [0, split) and [split, n), the second from a panel inside the packing */
             size_t nb = recur_packed_b_floats(kt, k, n);
@@ -126,6 +138,7 @@ static void test_nn_packed(void **state) { (void)state; run_form(NN_PACKED); }
 static void test_nt(void **state) { (void)state; run_form(NT); }
 static void test_tn(void **state) { (void)state; run_form(TN); }
 static void test_direct(void **state) { (void)state; run_form(DIRECT); }
+static void test_packed_bias(void **state) { (void)state; run_form(PACKED_BIAS); }
 
 /* Sizes that cross the cache blocks (KC = 256, MC = 144, NC = 1024). */
 static void test_block_edges(void **state)
@@ -139,6 +152,7 @@ static void test_block_edges(void **state)
     check_one(tables, nt, NT, 290, 40, 513, &rng);
     check_one(tables, nt, NN, 5, 2049, 3, &rng);
     check_one(tables, nt, DIRECT, 150, 1030, 520, &rng);
+    check_one(tables, nt, PACKED_BIAS, 150, 1030, 520, &rng);
 }
 
 /* k = 0: C is zeroed (overwrite) or left alone (accumulate). */
@@ -165,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_nt),
         cmocka_unit_test(test_tn),
         cmocka_unit_test(test_direct),
+        cmocka_unit_test(test_packed_bias),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_k_zero),
     };
