@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "fpenv.h"
 #include "gemm.h"
 #include "model_internal.h"
 #include "util.h"
@@ -101,7 +102,7 @@ static void dense_forward(recur_model *m, model_layer *L, const float *in, int b
         m->kt->act_forward(rows * u, L->activation, L->pre, L->out);
 }
 
-recur_status recur_model_forward_batch(recur_model *m, int batch)
+static recur_status forward_batch(recur_model *m, int batch)
 {
     const float *in = m->xb;
     for (int i = 0; i < m->n_layers; i++) {
@@ -118,6 +119,14 @@ recur_status recur_model_forward_batch(recur_model *m, int batch)
         in = L->out;
     }
     return RECUR_OK;
+}
+
+recur_status recur_model_forward_batch(recur_model *m, int batch)
+{
+    const recur_fpenv fpenv = recur_fpenv_flush_denormals();
+    recur_status s = forward_batch(m, batch);
+    recur_fpenv_restore(fpenv);
+    return s;
 }
 
 /* Whether the loss is taken from the last Dense layer's logits (Keras TF backend). */
@@ -277,15 +286,14 @@ static void dense_backward(recur_model *m, model_layer *L, const float *in, floa
     /* dK += inᵀ · dpre, db += Σ rows, din = dpre · Kᵀ */
     recur_sgemm(m->kt, fin, u, (int)rows, in, fin, true, dpre, u, false, L->dkernel, u, true,
                 m->gemm_work);
-    for (size_t r = 0; r < rows; r++)
-        m->kt->axpy((size_t)u, 1.0f, dpre + r * u, L->dbias);
+    m->kt->colsum(rows, (size_t)u, dpre, (size_t)u, NULL, 0, L->dbias);
     if (din)
         recur_sgemm(m->kt, (int)rows, fin, u, dpre, u, false, L->kernel, u, true, din, fin, false,
                     m->gemm_work);
 }
 
-recur_status recur_model_loss_and_grads(recur_model *m, int batch, const float *y, bool grad,
-                                        double *loss)
+static recur_status loss_and_grads(recur_model *m, int batch, const float *y, bool grad,
+                                   double *loss)
 {
     model_layer *last = &m->layers[m->n_layers - 1];
     *loss = loss_and_output_grad(m, batch, y, last->dout);
@@ -308,6 +316,15 @@ recur_status recur_model_loss_and_grads(recur_model *m, int batch, const float *
         }
     }
     return RECUR_OK;
+}
+
+recur_status recur_model_loss_and_grads(recur_model *m, int batch, const float *y, bool grad,
+                                        double *loss)
+{
+    const recur_fpenv fpenv = recur_fpenv_flush_denormals();
+    recur_status s = loss_and_grads(m, batch, y, grad, loss);
+    recur_fpenv_restore(fpenv);
+    return s;
 }
 
 /* Which accuracy Keras picks for metrics=["accuracy"]. */

@@ -2,6 +2,7 @@
  * (clipnorm per variable, global_clipnorm over all, clipvalue element-wise). */
 #include <math.h>
 
+#include "fpenv.h"
 #include "model_internal.h"
 
 static void clip_gradients(recur_model *m)
@@ -61,6 +62,7 @@ static void rmsprop_step(const recur_compile_opts *o, model_weight *W)
 
 void recur_model_apply_gradients(recur_model *m)
 {
+    const recur_fpenv fpenv = recur_fpenv_flush_denormals();
     const recur_compile_opts *o = &m->copts;
     clip_gradients(m);
     const long long t = m->iterations + 1;
@@ -86,4 +88,5 @@ void recur_model_apply_gradients(recur_model *m)
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i].rnn)
             recur_rnn_weights_changed(m->layers[i].rnn);
+    recur_fpenv_restore(fpenv);
 }

@@ -8,6 +8,7 @@
 #include <recur/recur.h>
 
 #include "error.h"
+#include "fpenv.h"
 #include "gemm.h"
 #include "rnn_internal.h"
 
@@ -234,6 +235,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 
 #pragma omp parallel num_threads(nthr)
     {
+        const recur_fpenv fpenv = recur_fpenv_flush_denormals();
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1, j0, j1, r0, r1;
@@ -275,6 +277,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
             input_gradient(rnn, B, T, dx, r0, r1, work);
         }
+        recur_fpenv_restore(fpenv);
     }
     return RECUR_OK;
 }

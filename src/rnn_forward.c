@@ -11,6 +11,7 @@
 #include <recur/recur.h>
 
 #include "error.h"
+#include "fpenv.h"
 #include "gemm.h"
 #include "rnn_internal.h"
 
@@ -214,6 +215,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
 
 #pragma omp parallel num_threads(nthr)
     {
+        const recur_fpenv fpenv = recur_fpenv_flush_denormals();
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1;
@@ -249,6 +251,7 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
 #pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
             }
         }
+        recur_fpenv_restore(fpenv);
     }
     rnn->have_forward = !rnn->inference;
     rnn->batch = B;

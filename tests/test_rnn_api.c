@@ -193,6 +193,50 @@ static void test_deterministic_across_threads(void **state)
     }
 }
 
+#if defined(__x86_64__) || defined(__aarch64__)
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+static unsigned long fp_control(void) { return _mm_getcsr(); }
+#else
+static unsigned long fp_control(void)
+{
+    unsigned long v;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(v));
+    return v;
+}
+#endif
+
+/* Inside recur denormals are flushed to zero, as TensorFlow runs its kernels; the caller's
+ * floating-point control register is untouched by every call, at 1 and 2 threads. */
+static void test_denormals_flushed_caller_env_kept(void **state)
+{
+    (void)state;
+    const float tiny = 1e-39f;   /* subnormal: FLT_MIN is 1.18e-38 */
+    for (int threads = 1; threads <= 2; threads++) {
+        recur_rnn_config cfg = { .cell = RECUR_SIMPLE_RNN, .input_size = 1, .units = 1,
+                                 .activation = RECUR_ACT_LINEAR, .no_bias = true };
+        recur_rnn *r;
+        assert_int_equal(recur_rnn_create(&cfg, &r), RECUR_OK);
+        const float k = 1.0f, u = 0.0f;
+        assert_int_equal(recur_rnn_set_weights(r, &k, &u, NULL), RECUR_OK);
+        assert_int_equal(recur_rnn_set_num_threads(r, threads), RECUR_OK);
+        const float x[2] = { tiny, 0.5f }, dy[2] = { tiny, 1.0f };
+        float y[2] = { -1, -1 }, dx[2] = { -1, -1 };
+        const unsigned long before = fp_control();
+        assert_int_equal(recur_rnn_forward(r, 1, 2, x, NULL, NULL, y, NULL, NULL), RECUR_OK);
+        assert_int_equal(recur_rnn_backward(r, dy, NULL, NULL, dx, NULL, NULL), RECUR_OK);
+        assert_int_equal(fp_control(), before);
+        /* y = x·1 + h·0: the subnormal input reads as 0; the normal one passes */
+        assert_true(y[0] == 0.0f && y[1] == 0.5f);
+        assert_true(dx[0] == 0.0f && dx[1] == 1.0f);
+        /* and out here subnormals still work */
+        volatile float v = tiny;
+        assert_true(v * 1.0f != 0.0f);
+        recur_rnn_free(r);
+    }
+}
+#endif
+
 static void test_bad_split_setting(void **state)
 {
     (void)state;
@@ -305,6 +349,9 @@ int main(void)
         cmocka_unit_test(test_bad_forward_backward),
         cmocka_unit_test(test_deterministic_across_threads),
         cmocka_unit_test(test_bad_split_setting),
+#if defined(__x86_64__) || defined(__aarch64__)
+        cmocka_unit_test(test_denormals_flushed_caller_env_kept),
+#endif
         cmocka_unit_test(test_inference_mode),
         cmocka_unit_test(test_no_allocation_after_reserve),
     };
