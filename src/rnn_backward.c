@@ -1,7 +1,9 @@
 /* Backward pass through time. Per step only the fused gate backward and dh_prev = dG · Uᵀ
- * run, batch-sharded like forward. The weight gradients dW = Xᵀ·dG, dU = H_prevᵀ·dG and the
- * input gradient dX = dG·Wᵀ are then each one GEMM over all T·B rows. dG overwrites the
- * kept gates in place: step t's activations are not needed once step t is done. */
+ * run, split among threads as forward is (batch rows, or hidden units with a barrier per
+ * step). The weight gradients dW = Xᵀ·dG, dU = H_prevᵀ·dG and the input gradient
+ * dX = dG·Wᵀ are then each one GEMM over all T·B rows (a narrow input's dX is done row by
+ * row inside the recurrence instead). dG overwrites the kept gates in place: step t's
+ * activations are not needed once step t is done. */
 #include <omp.h>
 #include <string.h>
 
