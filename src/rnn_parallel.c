@@ -57,7 +57,7 @@ int recur_rnn_threads_for(const recur_rnn *r, int batch)
     if (t < 1)
         t = 1;
     /* more threads than rows only helps when they split units instead */
-    if (t > batch && !(r->split != RECUR_SPLIT_BATCH && units_possible(r, t)))
+    if (t > batch && !recur_rnn_unit_split(r, batch, t))
         t = batch;
     return t;
 }
