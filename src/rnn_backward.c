@@ -144,13 +144,42 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     }
 }
 
-/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows. */
-static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *work)
+/* out[:, j0:j1] (+)= the recurrent weight product over rows [r0, r1): h_prevᵀ · dG (dq for
+ * GRU reset_after; for reset_before the h columns use (r ⊙ h_prev)). out is [H, GH]. */
+static void rec_weight_product(const recur_rnn *r, int r0, int r1, int j0, int j1, float *out,
+                               bool accumulate, float *work)
 {
     const recur_kernels *kt = r->kt;
-    const int F = r->F, H = r->H, GH = r->G * r->H, rows = T * B, w = j1 - j0;
+    const int H = r->H, GH = r->G * r->H, rows = r1 - r0;
+    const float *ws = r->ws, *dg = ws + r->plan.gates + (size_t)r0 * GH;
+    const float *hprev = ws + r->plan.hseq + (size_t)r0 * H;  /* row i: h_{s-1} of row i */
+    if (r->cfg.cell == RECUR_GRU && !r->split_u) {
+        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, ws + r->plan.rec + (size_t)r0 * GH + j0,
+                    GH, false, out + j0, GH, accumulate, work);
+    } else if (r->split_u) {
+        /* dU_zr from h_prev, dU_h from r ⊙ h_prev; columns split at 2H */
+        int z0 = j0, z1 = j1 < 2 * H ? j1 : 2 * H;
+        if (z1 > z0)
+            recur_sgemm(kt, H, z1 - z0, rows, hprev, H, true, dg + z0, GH, false, out + z0, GH,
+                        accumulate, work);
+        int h0 = j0 > 2 * H ? j0 : 2 * H;
+        if (j1 > h0)
+            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rh + (size_t)r0 * H, H, true, dg + h0,
+                        GH, false, out + h0, GH, accumulate, work);
+    } else {
+        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, dg + j0, GH, false, out + j0, GH,
+                    accumulate, work);
+    }
+}
+
+/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows.
+ * With with_products false the GEMM products were already added by block_products. */
+static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, bool with_products,
+                             float *work)
+{
+    const recur_kernels *kt = r->kt;
+    const int F = r->F, GH = r->G * r->H, rows = T * B, w = j1 - j0;
     const float *ws = r->ws, *xt = ws + r->plan.xt, *dg = ws + r->plan.gates;
-    const float *hprev = ws + r->plan.hseq;   /* rows 0 … T·B-1 are h_{s-1} of every row */
     if (w <= 0)
         return;
     /* dW[F, GH] += xtᵀ · dG; for a narrow input, weighted column sums (a GEMM tile would be
@@ -159,34 +188,55 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
         for (int f = 0; f < F; f++)
             kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, xt + f, (size_t)F,
                        r->dkernel + (size_t)f * GH + j0);
-    } else {
+    } else if (with_products) {
         recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true,
                     work);
     }
-    if (r->cfg.cell == RECUR_GRU && !r->split_u) {
-        const float *dq = ws + r->plan.rec;
-        recur_sgemm(kt, H, w, rows, hprev, H, true, dq + j0, GH, false, r->drec_kernel + j0, GH,
-                    true, work);
-    } else if (r->split_u) {
-        /* dU_zr += hprevᵀ · dG_zr, dU_h += (r ⊙ hprev)ᵀ · dG_h; columns split at 2H */
-        int z0 = j0, z1 = j1 < 2 * H ? j1 : 2 * H;
-        if (z1 > z0)
-            recur_sgemm(kt, H, z1 - z0, rows, hprev, H, true, dg + z0, GH, false,
-                        r->drec_kernel + z0, GH, true, work);
-        int h0 = j0 > 2 * H ? j0 : 2 * H;
-        if (j1 > h0)
-            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rh, H, true, dg + h0, GH, false,
-                        r->drec_kernel + h0, GH, true, work);
-    } else {
-        recur_sgemm(kt, H, w, rows, hprev, H, true, dg + j0, GH, false, r->drec_kernel + j0, GH,
-                    true, work);
-    }
+    if (with_products)
+        rec_weight_product(r, 0, rows, j0, j1, r->drec_kernel, true, work);
     if (r->bias_rows > 0) {
         /* db += column sums, rows in a fixed order so results do not depend on threads */
         kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, r->dbias + j0);
         if (r->bias_rows == 2)
             kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rec + j0, (size_t)GH, NULL, 0,
                        r->dbias + GH + j0);
+    }
+}
+
+/* Small layers split the weight-gradient GEMMs over rows instead of columns: each block of
+ * KC rows (the GEMM's own K block) gives a partial product, then the partials are added to
+ * the gradients in block order. That is the order the single GEMM adds its K blocks in, so
+ * the bits are the same, whatever the thread count, and no thread packs the whole of A. */
+static void block_products(recur_rnn *r, int B, int T, int tid, int n, float *work)
+{
+    const int F = r->F, H = r->H, GH = r->G * r->H, rows = T * B;
+    const int nblk = (rows + RECUR_GEMM_KC - 1) / RECUR_GEMM_KC;
+    const bool with_w = !recur_rnn_narrow_input(r);
+    const size_t per = (size_t)(H + (with_w ? F : 0)) * GH;   /* one block's partials */
+    float *part = r->ws + r->plan.wpart;
+    const float *xt = r->ws + r->plan.xt, *dg = r->ws + r->plan.gates;
+    int k0, k1;
+    recur_split_range(nblk, 1, tid, n, &k0, &k1);
+    for (int k = k0; k < k1; k++) {
+        const int r0 = k * RECUR_GEMM_KC, r1 = r0 + RECUR_GEMM_KC < rows ? r0 + RECUR_GEMM_KC : rows;
+        float *pu = part + (size_t)k * per;
+        rec_weight_product(r, r0, r1, 0, GH, pu, false, work);
+        if (with_w)
+            recur_sgemm(r->kt, F, GH, r1 - r0, xt + (size_t)r0 * F, F, true, dg + (size_t)r0 * GH,
+                        GH, false, pu + (size_t)H * GH, GH, false, work);
+    }
+#pragma omp barrier   /* every block's partials are written */
+    int e0, e1;
+    recur_split_range((int)per, 16, tid, n, &e0, &e1);
+    for (int k = 0; k < nblk && e1 > e0; k++) {
+        const float *pk = part + (size_t)k * per;
+        /* [0, H·GH) of a block is dU, the rest dW */
+        int u1 = e1 < H * GH ? e1 : H * GH;
+        if (u1 > e0)
+            r->kt->axpy((size_t)(u1 - e0), 1.0f, pk + e0, r->drec_kernel + e0);
+        int w0 = e0 > H * GH ? e0 : H * GH;
+        if (e1 > w0)
+            r->kt->axpy((size_t)(e1 - w0), 1.0f, pk + w0, r->dkernel + (w0 - (size_t)H * GH));
     }
 }
 
@@ -272,8 +322,10 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 #pragma omp barrier
         /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
          * 128/72 (per-column sums and products do not depend on where the split falls) */
+        if (rnn->plan.wpart_floats)
+            block_products(rnn, B, T, tid, n, work);
         recur_split_range(GH, 8, tid, n, &j0, &j1);
-        weight_gradients(rnn, B, T, j0, j1, work);
+        weight_gradients(rnn, B, T, j0, j1, rnn->plan.wpart_floats == 0, work);
         if (dx && !sh.dx) {
 #pragma omp barrier
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);

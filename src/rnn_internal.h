@@ -20,7 +20,8 @@ typedef struct {
     int chunk;
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
-    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, gemm, total;
+    size_t wpart_floats;       /* row-blocked weight-gradient partials; 0: column split */
+    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, wpart, gemm, total;
 } recur_rnn_plan;
 
 /* How the recurrence is divided among threads (src/rnn_parallel.c); RECUR_SPLIT overrides. */

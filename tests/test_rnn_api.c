@@ -133,7 +133,8 @@ static void test_bad_forward_backward(void **state)
 
 /* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients, with the
  * recurrence split by batch rows or by hidden units (RECUR_SPLIT). H = 96 and 64 are whole
- * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows. */
+ * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows;
+ * 540 rows make the small-layer weight gradients run in several row blocks. */
 static void run_across_threads(const char *split, int B, int T, int F, int H)
 {
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
@@ -190,6 +191,9 @@ static void test_deterministic_across_threads(void **state)
         run_across_threads(splits[i], 7, 6, 19, 21);
         run_across_threads(splits[i], 5, 4, 13, 96);
         run_across_threads(splits[i], 1, 3, 5, 64);
+        /* 9·60 = 540 rows: three K blocks of the row-blocked weight gradients */
+        run_across_threads(splits[i], 9, 60, 19, 21);
+        run_across_threads(splits[i], 9, 60, 3, 21);
     }
 }
 
