@@ -43,9 +43,9 @@ bool recur_rnn_unit_split(const recur_rnn *r, int batch, int threads)
     case RECUR_SPLIT_UNITS: return true;
     default:
         /* Measured on the benchmark shapes (AVX-512, 2 threads, H >= 256): units won by
-         * 8-25% when batch shards would be under 4 row tiles (B = 16, 32) and lost by
-         * 1-16% at B = 64. A SimpleRNN step is a quarter of an LSTM's, so the barrier
-         * weighs more: it gained only at H = 1024. */
+         * 8-25% for LSTM and GRU when batch shards would be under 4 row tiles (B = 16, 32),
+         * and ranged from 16% slower to 3% faster at B = 64. A SimpleRNN step is a quarter
+         * of an LSTM's, so the barrier weighs more: it gained only at H = 1024. */
         return r->H >= 256 && batch < 4 * r->kt->mr * threads &&
                (r->G > 1 || r->H >= 1024);
     }
