@@ -18,77 +18,12 @@
 
 #ifndef RECUR_GEMM_KC
 #define RECUR_GEMM_KC 256
-/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
- * the input projection without first copying the bias into every row of C. */
-void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
-                             int lda, const float *packed_b, const float *bias, float *c,
-                             int ldc, float *work);
-
-/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
- * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
- * then start at that panel. For an A used once and small enough to stay in cache (one time
- * step's h or dG): no packing, no workspace, the same results bit for bit. */
-void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, float *c, int ldc, bool accumulate);
-
 #endif
 #ifndef RECUR_GEMM_MC
 #define RECUR_GEMM_MC 144   /* a multiple of every MR (4, 6, 8) */
-/* Floats that recur_pack_a writes for an m×k operand: ⌈m/MR⌉ panels of k×MR. */
-size_t recur_packed_a_floats(const recur_kernels *kt, int m, int k);
-
-/* Pack op(A)[m,k] into ⌈m/MR⌉ panels, each k groups of MR floats, zero-padded rows. For an
- * A that several GEMMs share (h_{t-1} against every gate's weight slice). */
-void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda, bool trans_a,
-                  float *packed);
-
-/* C[m,n] (+)= A·B with both operands packed (recur_pack_a, recur_pack_b for this k). packed_b
- * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
-void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
-                           const float *packed_b, float *c, int ldc, bool accumulate);
-
-/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
- * the input projection without first copying the bias into every row of C. */
-void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
-                             int lda, const float *packed_b, const float *bias, float *c,
-                             int ldc, float *work);
-
-/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
- * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
- * then start at that panel. For an A used once and small enough to stay in cache (one time
- * step's h or dG): no packing, no workspace, the same results bit for bit. */
-void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, float *c, int ldc, bool accumulate);
-
 #endif
 #ifndef RECUR_GEMM_NC
 #define RECUR_GEMM_NC 1024  /* a multiple of every NR (4, 8, 16, 32) */
-/* Floats that recur_pack_a writes for an m×k operand: ⌈m/MR⌉ panels of k×MR. */
-size_t recur_packed_a_floats(const recur_kernels *kt, int m, int k);
-
-/* Pack op(A)[m,k] into ⌈m/MR⌉ panels, each k groups of MR floats, zero-padded rows. For an
- * A that several GEMMs share (h_{t-1} against every gate's weight slice). */
-void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda, bool trans_a,
-                  float *packed);
-
-/* C[m,n] (+)= A·B with both operands packed (recur_pack_a, recur_pack_b for this k). packed_b
- * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
-void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
-                           const float *packed_b, float *c, int ldc, bool accumulate);
-
-/* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
- * the input projection without first copying the bias into every row of C. */
-void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
-                             int lda, const float *packed_b, const float *bias, float *c,
-                             int ldc, float *work);
-
-/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
- * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
- * then start at that panel. For an A used once and small enough to stay in cache (one time
- * step's h or dG): no packing, no workspace, the same results bit for bit. */
-void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, float *c, int ldc, bool accumulate);
-
 #endif
 #define RECUR_GEMM_WORK_FLOATS ((size_t)RECUR_GEMM_MC * RECUR_GEMM_KC + \
                                 (size_t)RECUR_GEMM_KC * RECUR_GEMM_NC)
@@ -113,19 +48,6 @@ void recur_sgemm(const recur_kernels *kt, int m, int n, int k,
 void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k,
                         const float *a, int lda, bool trans_a, const float *packed_b,
                         float *c, int ldc, bool accumulate, float *work);
-
-/* Floats that recur_pack_a writes for an m×k operand: ⌈m/MR⌉ panels of k×MR. */
-size_t recur_packed_a_floats(const recur_kernels *kt, int m, int k);
-
-/* Pack op(A)[m,k] into ⌈m/MR⌉ panels, each k groups of MR floats, zero-padded rows. For an
- * A that several GEMMs share (h_{t-1} against every gate's weight slice). */
-void recur_pack_a(const recur_kernels *kt, int m, int k, const float *a, int lda, bool trans_a,
-                  float *packed);
-
-/* C[m,n] (+)= A·B with both operands packed (recur_pack_a, recur_pack_b for this k). packed_b
- * may point at any panel of a wider packing: columns then start at that panel. No workspace. */
-void recur_sgemm_prepacked(const recur_kernels *kt, int m, int n, int k, const float *packed_a,
-                           const float *packed_b, float *c, int ldc, bool accumulate);
 
 /* C[m,n] = A·B + bias (bias[n] added to every row, after the product, as x·W + b), B packed:
  * the input projection without first copying the bias into every row of C. */
