@@ -24,14 +24,6 @@ static void seed_carry(float *dst, const float *src, int H, int b0, int b1)
     }
 }
 
-/* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */
-typedef struct {
-    int b0, b1, j0, j1;
-    bool barrier;              /* unit split: other threads own the rest of each dG */
-    float *dx;                 /* narrow input, batch split: dX of this thread's rows, step
-                                * by step (NULL: a separate pass over all rows) */
-} share;
-
 /* dx[b, t] = dG_s[b] · Wᵀ for rows [b0, b1) of step s: F dot products per row. */
 static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *dx, int b0,
                                 int b1)
@@ -63,7 +55,7 @@ static void act_backward_rows(const recur_kernels *kt, recur_activation act, int
  * meets a barrier between the gate backward (which fills this thread's columns of dG) and
  * dh_prev = dG · Uᵀ (which reads all of them). */
 static void recurrence_backward(const recur_rnn *r, int B, int T, const float *dy,
-                                const share *sh)
+                                const recur_rnn_share *sh, float *dx_rows)
 {
     const recur_kernels *kt = r->kt;
     const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
@@ -139,8 +131,8 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
             const int K = r->split_u ? 2 * H : GH;
             recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, dsrc, GH, r->ut_pk, dh, H, acc);
         }
-        if (sh->dx)
-            input_gradient_rows(r, B, T, s, sh->dx, sh->b0, sh->b1);
+        if (dx_rows)
+            input_gradient_rows(r, B, T, s, dx_rows, sh->b0, sh->b1);
     }
 }
 
@@ -292,22 +284,18 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1, j0, j1, r0, r1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
-                     .dx = recur_rnn_narrow_input(rnn) ? dx : NULL };
-        if (rnn->plan.unit_split && n > 1) {
-            sh.b0 = 0;
-            sh.b1 = B;
-            recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
-            sh.barrier = true;
-            sh.dx = NULL;
-        }
+        recur_rnn_share sh;
+        recur_rnn_share_of(rnn, B, tid, n, &sh);
+        /* narrow input, batch split: dX of this thread's rows, step by step (NULL: a
+         * separate pass over all rows at the end) */
+        float *dx_rows = recur_rnn_narrow_input(rnn) && !sh.barrier ? dx : NULL;
         seed_carry(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             seed_carry(rnn->ws + rnn->plan.dc, dc_last, H, b0, b1);
         if (sh.barrier) {
 #pragma omp barrier   /* every thread reads all rows of the carries */
         }
-        recurrence_backward(rnn, B, T, dy, &sh);
+        recurrence_backward(rnn, B, T, dy, &sh, dx_rows);
         if (sh.barrier) {
 #pragma omp barrier   /* dh0 rows are complete only when every slice is */
         }
@@ -326,7 +314,7 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
             block_products(rnn, B, T, tid, n, work);
         recur_split_range(GH, 8, tid, n, &j0, &j1);
         weight_gradients(rnn, B, T, j0, j1, rnn->plan.wpart_floats == 0, work);
-        if (dx && !sh.dx) {
+        if (dx && !dx_rows) {
 #pragma omp barrier
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
             input_gradient(rnn, B, T, dx, r0, r1, work);

@@ -16,25 +16,31 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Rows [r0, r1) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)],
- * gates = bias + xt · W. An input narrower than a GEMM tile (F < MR, e.g. one feature per
- * step) is a row_affine per row instead: a GEMM with K = F would only move C in and out. */
+/* Row `row` (= s·B + b) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)], and
+ * for a narrow input also its gates = bias + xt · W (row_affine: a GEMM with K = F would
+ * only move C in and out). */
+static void stage_row(const recur_rnn *r, int B, int T, int s0, size_t row, const float *x)
+{
+    const int F = r->F, GH = r->G * r->H, s = s0 + (int)(row / (size_t)B);
+    const int b = (int)(row % (size_t)B), t = r->cfg.go_backwards ? T - 1 - s : s;
+    float *xr = r->ws + r->plan.xt + row * F;
+    memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
+    if (recur_rnn_narrow_input(r))
+        r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
+                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + row * GH);
+}
+
+/* Rows [r0, r1) of the chunk starting at step s0: gates = bias + xt · W, one GEMM over the
+ * rows unless the input is narrow. */
 static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
                              int r1, float *work)
 {
     const int F = r->F, GH = r->G * r->H;
-    const bool narrow = recur_rnn_narrow_input(r);
-    float *xt = r->ws + r->plan.xt, *gates = r->ws + r->plan.gates;
-    for (int row = r0; row < r1; row++) {
-        int s = s0 + row / B, b = row % B;
-        int t = r->cfg.go_backwards ? T - 1 - s : s;
-        float *g = gates + (size_t)row * GH, *xr = xt + (size_t)row * F;
-        memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
-        if (narrow)
-            r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
-                              r->bias_rows > 0 ? r->bias : NULL, g);
-    }
-    if (narrow)
+    const float *xt = r->ws + r->plan.xt;
+    float *gates = r->ws + r->plan.gates;
+    for (int row = r0; row < r1; row++)
+        stage_row(r, B, T, s0, (size_t)row, x);
+    if (recur_rnn_narrow_input(r))
         return;
     if (r->bias_rows > 0)
         recur_sgemm_packed_bias(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, r->w_pk, r->bias,
@@ -42,29 +48,6 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
     else
         recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
                            gates + (size_t)r0 * GH, GH, false, work);
-}
-
-/* This thread's share of the recurrence: batch rows [b0, b1) × hidden units [j0, j1). */
-typedef struct {
-    int b0, b1, j0, j1;
-    bool barrier;              /* unit split: other threads own the rest of each h */
-    bool own_inputs;           /* narrow input, batch split: project this thread's rows per
-                                * step, so no other thread is ever waited for */
-} share;
-
-/* Step s of the chunk at s0, rows [b0, b1): xt row and gates = bias + x_t · W. */
-static void project_rows(const recur_rnn *r, int B, int T, int s0, int s, const float *x,
-                         int b0, int b1)
-{
-    const int F = r->F, GH = r->G * r->H, st = s0 + s;
-    const int t = r->cfg.go_backwards ? T - 1 - st : st;
-    for (int b = b0; b < b1; b++) {
-        const size_t row = (size_t)s * B + b;
-        float *xr = r->ws + r->plan.xt + row * F;
-        memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
-        r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
-                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + row * GH);
-    }
 }
 
 /* Element-wise activation of units [j0, j1) of `rows` rows with row stride H. */
@@ -79,9 +62,10 @@ static void act_rows(const recur_kernels *kt, recur_activation act, int rows, in
         kt->act_forward((size_t)(j1 - j0), act, x + (size_t)b * H + j0, y + (size_t)b * H + j0);
 }
 
-/* `steps` time steps of the chunk starting at s0. */
+/* `steps` time steps of the chunk starting at s0. own_inputs (narrow input, batch split):
+ * project this thread's rows step by step, so no other thread is ever waited for. */
 static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, const float *x,
-                       const share *sh)
+                       const recur_rnn_share *sh, bool own_inputs)
 {
     const recur_kernels *kt = r->kt;
     const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
@@ -93,8 +77,9 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
         float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
-        if (sh->own_inputs)
-            project_rows(r, B, T, s0, s, x, sh->b0, sh->b1);
+        if (own_inputs)   /* narrow: this step's rows of this thread, xt and gates */
+            for (int bb = sh->b0; bb < sh->b1; bb++)
+                stage_row(r, B, T, s0, (size_t)s * B + bb, x);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
@@ -221,34 +206,28 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
         int b0, b1;
         recur_split_range(B, 1, tid, n, &b0, &b1);
-        share sh = { .b0 = b0, .b1 = b1, .j0 = 0, .j1 = H, .barrier = false,
-                     .own_inputs = recur_rnn_narrow_input(rnn) };
-        if (rnn->plan.unit_split && n > 1) {
-            sh.b0 = 0;
-            sh.b1 = B;
-            recur_split_range(H, rnn->kt->nr, tid, n, &sh.j0, &sh.j1);
-            sh.barrier = true;
-            sh.own_inputs = false;
-        }
+        recur_rnn_share sh;
+        recur_rnn_share_of(rnn, B, tid, n, &sh);
+        const bool own_inputs = recur_rnn_narrow_input(rnn) && !sh.barrier;
         initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
             initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
         for (int s0 = 0; s0 < T; s0 += chunk) {
             const int steps = T - s0 < chunk ? T - s0 : chunk;
-            if (!sh.own_inputs) {
+            if (!own_inputs) {
                 int r0, r1;
                 recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
                 input_projection(rnn, B, T, s0, x, r0, r1, work);
 #pragma omp barrier
             }
-            recurrence(rnn, B, T, s0, steps, x, &sh);
+            recurrence(rnn, B, T, s0, steps, x, &sh, own_inputs);
             /* a unit split ends each step with a barrier, so all of h is ready here */
             if (b1 > b0) {
                 write_outputs(rnn, B, T, s0, steps, b0, b1, y, h_last, c_last);
                 if (s0 + steps < T)
                     carry_state(rnn, B, steps, b0, b1);
             }
-            if (s0 + steps < T && !sh.own_inputs) {
+            if (s0 + steps < T && !own_inputs) {
 #pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
             }
         }

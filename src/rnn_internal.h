@@ -62,6 +62,15 @@ int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
 recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out);
 bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
 
+/* One thread's share of a recurrence: batch rows [b0, b1) × hidden units [j0, j1). With a
+ * unit split every thread has all rows and meets the others at a barrier after each step. */
+typedef struct {
+    int b0, b1, j0, j1;
+    bool barrier;
+} recur_rnn_share;
+void recur_rnn_share_of(const recur_rnn *rnn, int batch, int tid, int nthreads,
+                        recur_rnn_share *sh);
+
 /* F narrower than a GEMM row tile: the input products run as row updates and dots. */
 static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
 

@@ -62,6 +62,22 @@ int recur_rnn_threads_for(const recur_rnn *r, int batch)
     return t;
 }
 
+void recur_rnn_share_of(const recur_rnn *r, int batch, int tid, int nthreads,
+                        recur_rnn_share *sh)
+{
+    if (r->plan.unit_split && nthreads > 1) {
+        sh->b0 = 0;
+        sh->b1 = batch;
+        recur_split_range(r->H, r->kt->nr, tid, nthreads, &sh->j0, &sh->j1);
+        sh->barrier = true;
+    } else {
+        recur_split_range(batch, 1, tid, nthreads, &sh->b0, &sh->b1);
+        sh->j0 = 0;
+        sh->j1 = r->H;
+        sh->barrier = false;
+    }
+}
+
 void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
                         int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate)
