@@ -114,6 +114,17 @@ static void zero_or_keep(int m, int n, float *c, int ldc, bool accumulate)
         memset(c + (size_t)i * ldc, 0, (size_t)n * sizeof(float));
 }
 
+/* An empty C, or k = 0 (C zeroed, or kept when accumulating): nothing to multiply. */
+static bool no_product(int m, int n, int k, float *c, int ldc, bool accumulate)
+{
+    if (m <= 0 || n <= 0)
+        return true;
+    if (k > 0)
+        return false;
+    zero_or_keep(m, n, c, ldc, accumulate);
+    return true;
+}
+
 /* The shared loop nest. When packed_b is given it holds all of op(B) as ⌈n/NR⌉ panels of
  * k×NR; otherwise B blocks are packed into work as they are needed. */
 static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
@@ -121,12 +132,8 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
                        const float *packed_b, float *c, int ldc, bool accumulate,
                        const float *bias, float *work)
 {
-    if (m <= 0 || n <= 0)
+    if (no_product(m, n, k, c, ldc, accumulate))
         return;
-    if (k <= 0) {
-        zero_or_keep(m, n, c, ldc, accumulate);
-        return;
-    }
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
     float *apack = work;
@@ -196,12 +203,8 @@ void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const
 void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
                         const float *packed_b, float *c, int ldc, bool accumulate)
 {
-    if (m <= 0 || n <= 0)
+    if (no_product(m, n, k, c, ldc, accumulate))
         return;
-    if (k <= 0) {
-        zero_or_keep(m, n, c, ldc, accumulate);
-        return;
-    }
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
     const size_t b_stride = (size_t)k * nr;
