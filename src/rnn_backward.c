@@ -195,28 +195,35 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, bool wi
     }
 }
 
-/* Small layers split the weight-gradient GEMMs over rows instead of columns: each block of
- * KC rows (the GEMM's own K block) gives a partial product, then the partials are added to
- * the gradients in block order. That is the order the single GEMM adds its K blocks in, so
- * the bits are the same, whatever the thread count, and no thread packs the whole of A. */
+/* Small layers run the weight-gradient GEMMs in blocks of plan.wgrad_block_rows rows, each
+ * at most one K block of the GEMM. One thread adds each block's product to the gradients in
+ * block order; several threads each write the partials of some blocks, then add all the
+ * partials in block order. Both add the same partials in the same order (a GEMM's K block
+ * is summed from zero, then added to C), so the bits do not depend on the thread count,
+ * and no thread packs the whole of A. */
 static void block_products(recur_rnn *r, int B, int T, int tid, int n, float *work)
 {
     const int F = r->F, H = r->H, GH = r->G * r->H, rows = T * B;
-    const int nblk = (rows + RECUR_GEMM_KC - 1) / RECUR_GEMM_KC;
+    const int blk = r->plan.wgrad_block_rows, nblk = (rows + blk - 1) / blk;
     const bool with_w = !recur_rnn_narrow_input(r);
     const size_t per = (size_t)(H + (with_w ? F : 0)) * GH;   /* one block's partials */
+    const bool shared = n > 1 && r->plan.wpart_floats > 0;
     float *part = r->ws + r->plan.wpart;
     const float *xt = r->ws + r->plan.xt, *dg = r->ws + r->plan.gates;
-    int k0, k1;
-    recur_split_range(nblk, 1, tid, n, &k0, &k1);
+    int k0 = 0, k1 = tid == 0 ? nblk : 0;   /* not shared: thread 0 adds every block */
+    if (shared)
+        recur_split_range(nblk, 1, tid, n, &k0, &k1);
     for (int k = k0; k < k1; k++) {
-        const int r0 = k * RECUR_GEMM_KC, r1 = r0 + RECUR_GEMM_KC < rows ? r0 + RECUR_GEMM_KC : rows;
-        float *pu = part + (size_t)k * per;
-        rec_weight_product(r, r0, r1, 0, GH, pu, false, work);
+        const int r0 = k * blk, r1 = r0 + blk < rows ? r0 + blk : rows;
+        float *pu = shared ? part + (size_t)k * per : r->drec_kernel;
+        float *pw = shared ? pu + (size_t)H * GH : r->dkernel;
+        rec_weight_product(r, r0, r1, 0, GH, pu, !shared, work);
         if (with_w)
             recur_sgemm(r->kt, F, GH, r1 - r0, xt + (size_t)r0 * F, F, true, dg + (size_t)r0 * GH,
-                        GH, false, pu + (size_t)H * GH, GH, false, work);
+                        GH, false, pw, GH, !shared, work);
     }
+    if (!shared)
+        return;
 #pragma omp barrier   /* every block's partials are written */
     int e0, e1;
     recur_split_range((int)per, 16, tid, n, &e0, &e1);
@@ -310,10 +317,10 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 #pragma omp barrier
         /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
          * 128/72 (per-column sums and products do not depend on where the split falls) */
-        if (rnn->plan.wpart_floats)
+        if (rnn->plan.wgrad_block_rows)
             block_products(rnn, B, T, tid, n, work);
         recur_split_range(GH, 8, tid, n, &j0, &j1);
-        weight_gradients(rnn, B, T, j0, j1, rnn->plan.wpart_floats == 0, work);
+        weight_gradients(rnn, B, T, j0, j1, rnn->plan.wgrad_block_rows == 0, work);
         if (dx && !dx_rows) {
 #pragma omp barrier
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);

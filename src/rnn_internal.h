@@ -20,7 +20,10 @@ typedef struct {
     int chunk;
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
-    size_t wpart_floats;       /* row-blocked weight-gradient partials; 0: column split */
+    int wgrad_block_rows;      /* small layers: weight-gradient products in row blocks of
+                                * this many rows (recur_rnn_wgrad_block_rows); 0: one GEMM
+                                * over all rows, columns split among threads */
+    size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
     size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, wpart, gemm, total;
 } recur_rnn_plan;
 
@@ -81,6 +84,10 @@ static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r-
 void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
                         int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate);
+
+/* Rows per block of the row-blocked weight gradients of `rows` rows: a function of the row
+ * count only, so the sums are the same bits whatever the thread count. */
+int recur_rnn_wgrad_block_rows(int rows);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);

@@ -272,11 +272,14 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
         work = w > work ? w : work;
     }
     p->gemm_floats = recur_round_floats(work);
-    /* small layers split the weight-gradient GEMMs by blocks of KC rows (rnn_backward.c):
-     * one [H + F, GH] partial per block, while that stays under 64 Ki floats */
+    /* small layers run the weight-gradient GEMMs in row blocks (rnn_backward.c); with
+     * threads sharing the blocks, one [H + F, GH] partial per block, while that stays
+     * under 64 Ki floats */
     const size_t wper = (size_t)(iH + (recur_rnn_narrow_input(r) ? 0 : iF)) * GH;
-    p->wpart_floats = train && threads > 1 && wper <= 65536
-                          ? (size_t)((rows_all + RECUR_GEMM_KC - 1) / RECUR_GEMM_KC) * wper : 0;
+    p->wgrad_block_rows = train && wper <= 65536 ? recur_rnn_wgrad_block_rows(rows_all) : 0;
+    const int nblk = p->wgrad_block_rows
+                         ? (rows_all + p->wgrad_block_rows - 1) / p->wgrad_block_rows : 0;
+    p->wpart_floats = threads > 1 ? (size_t)nblk * wper : 0;
     REGION(wpart, p->wpart_floats);
     REGION(gemm, (size_t)threads * p->gemm_floats);
 #undef REGION

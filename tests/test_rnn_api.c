@@ -191,7 +191,7 @@ static void test_deterministic_across_threads(void **state)
         run_across_threads(splits[i], 7, 6, 19, 21);
         run_across_threads(splits[i], 5, 4, 13, 96);
         run_across_threads(splits[i], 1, 3, 5, 64);
-        /* 9·60 = 540 rows: three K blocks of the row-blocked weight gradients */
+        /* 9·60 = 540 rows: four blocks of the row-blocked weight gradients */
         run_across_threads(splits[i], 9, 60, 19, 21);
         run_across_threads(splits[i], 9, 60, 3, 21);
     }
