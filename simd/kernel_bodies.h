@@ -146,11 +146,12 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
 }
 
 /* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
- * an A that is used once per step (h_{t-1}, dG_t) and already sits in L1/L2. */
+ * an A whose MR rows stay in L1 while the B panels stream past (h_{t-1}, dG_t, x). */
 static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const float *restrict bp,
-                             float *restrict c, int ldc, int m, int n, int accumulate)
+                             float *restrict c, int ldc, int m, int n, int accumulate,
+                             const float *restrict bias)
 {
-    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, NULL);
+    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias);
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */

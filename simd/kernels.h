@@ -113,7 +113,7 @@ typedef struct recur_kernels {
                       int m, int n, int accumulate, const float *bias);
     /* The same with A unpacked: m rows of a row-major matrix, lda floats apart. */
     void (*sgemm_ukr_direct)(int kc, const float *a, int lda, const float *bp, float *c,
-                             int ldc, int m, int n, int accumulate);
+                             int ldc, int m, int n, int accumulate, const float *bias);
 
     /* Element-wise activations: y = act(x); dx = dy ⊙ act'(x) written from y = act(x). */
     void (*act_forward)(size_t n, recur_activation act, const float *x, float *y);

@@ -47,40 +47,22 @@ void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb
     pack_b_block(kt->nr, k, n, b, ldb, trans_b, 0, 0, packed);
 }
 
-/* op(A)[i0:i0+mc, k0:k0+kc] → panels of kc×MR (MR row values per k), zero-padded rows. */
-static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, bool trans_a,
-                         int i0, int k0, float *dst)
+/* op(A)[i0:i0+mc, k0:k0+kc] → panels of kc×MR (MR row values per k), zero-padded rows.
+ * Only a transposed A is packed; a plain one is read in place by sgemm_ukr_direct. */
+static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, int i0, int k0,
+                         float *dst)
 {
     for (int ip = 0; ip < mc; ip += mr) {
         int h = min_int(mr, mc - ip);
         float *panel = dst + (size_t)ip * kc;
-        if (!trans_a && h == mr) {
-            /* k outer: contiguous writes, mr sequential read streams */
-            const float *src = a + (size_t)(i0 + ip) * lda + k0;
-            for (int k = 0; k < kc; k++)
-                for (int i = 0; i < mr; i++)
-                    panel[(size_t)k * mr + i] = src[(size_t)i * lda + k];
-        } else if (!trans_a) {
-            for (int i = 0; i < mr; i++) {
-                if (i < h) {
-                    const float *src = a + (size_t)(i0 + ip + i) * lda + k0;
-                    for (int k = 0; k < kc; k++)
-                        panel[(size_t)k * mr + i] = src[k];
-                } else {
-                    for (int k = 0; k < kc; k++)
-                        panel[(size_t)k * mr + i] = 0.0f;
-                }
-            }
-        } else {
-            /* MR floats per k: a loop, not a memcpy call per 32 bytes */
-            for (int k = 0; k < kc; k++) {
-                const float *src = a + (size_t)(k0 + k) * lda + i0 + ip;
-                float *col = panel + (size_t)k * mr;
-                for (int i = 0; i < h; i++)
-                    col[i] = src[i];
-                for (int i = h; i < mr; i++)
-                    col[i] = 0.0f;
-            }
+        /* MR floats per k: a loop, not a memcpy call per 32 bytes */
+        for (int k = 0; k < kc; k++) {
+            const float *src = a + (size_t)(k0 + k) * lda + i0 + ip;
+            float *col = panel + (size_t)k * mr;
+            for (int i = 0; i < h; i++)
+                col[i] = src[i];
+            for (int i = h; i < mr; i++)
+                col[i] = 0.0f;
         }
     }
 }
@@ -93,11 +75,12 @@ static size_t a_block_floats(const recur_kernels *kt, int m, int k)
     return (size_t)rows * (size_t)min_int(k, RECUR_GEMM_KC);
 }
 
-size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool packed_b)
+size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool trans_a,
+                              bool packed_b)
 {
     if (m <= 0 || n <= 0 || k <= 0)
         return 0;
-    size_t need = a_block_floats(kt, m, k);
+    size_t need = trans_a ? a_block_floats(kt, m, k) : 0;
     if (!packed_b) {
         int cols = min_int(n, RECUR_GEMM_NC);
         cols = (cols + kt->nr - 1) / kt->nr * kt->nr;
@@ -140,7 +123,7 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
     float *apack = work;
-    float *bpack = work + a_block_floats(kt, m, k);
+    float *bpack = work + (trans_a ? a_block_floats(kt, m, k) : 0);
 
     for (int jc = 0; jc < n; jc += RECUR_GEMM_NC) {
         int nc = min_int(RECUR_GEMM_NC, n - jc);
@@ -159,15 +142,20 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
             }
             for (int ic = 0; ic < m; ic += mc_max) {
                 int mc = min_int(mc_max, m - ic);
-                pack_a_block(mr, mc, kc, a, lda, trans_a, ic, pc, apack);
+                if (trans_a)
+                    pack_a_block(mr, mc, kc, a, lda, ic, pc, apack);
                 for (int ir = 0; ir < mc; ir += mr) {
+                    const int h = min_int(mr, mc - ir);
                     for (int jr = 0; jr < nc; jr += nr) {
                         const float *bp = bblock + (size_t)(jr / nr) * panel_stride;
+                        const float *bt = bias && pc == 0 ? bias + jc + jr : NULL;
                         int w = min_int(nr, nc - jr);
                         float *ct = c + (size_t)(ic + ir) * ldc + jc + jr;
-                        kt->sgemm_ukr(kc, apack + (size_t)ir * kc, bp, ct, ldc,
-                                      min_int(mr, mc - ir), w, acc,
-                                      bias && pc == 0 ? bias + jc + jr : NULL);
+                        if (trans_a)
+                            kt->sgemm_ukr(kc, apack + (size_t)ir * kc, bp, ct, ldc, h, w, acc, bt);
+                        else
+                            kt->sgemm_ukr_direct(kc, a + (size_t)(ic + ir) * lda + pc, lda, bp, ct,
+                                                 ldc, h, w, acc, bt);
                     }
                 }
             }
@@ -222,7 +210,7 @@ void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const floa
                 for (int ir = ic; ir < ic + mc; ir += mr)
                     kt->sgemm_ukr_direct(kc, a + (size_t)ir * lda + pc, lda, bp,
                                          c + (size_t)ir * ldc + jr, ldc, min_int(mr, m - ir),
-                                         w, acc);
+                                         w, acc, NULL);
             }
         }
     }

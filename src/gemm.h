@@ -29,8 +29,10 @@
                                 (size_t)RECUR_GEMM_KC * RECUR_GEMM_NC)
 
 /* Workspace floats one recur_sgemm (packed_b false) or recur_sgemm_packed (true) call of
- * this shape needs: never more than RECUR_GEMM_WORK_FLOATS, far less for small shapes. */
-size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool packed_b);
+ * this shape needs: never more than RECUR_GEMM_WORK_FLOATS, far less for small shapes, and
+ * none for a plain A times a packed B (A is read in place). */
+size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool trans_a,
+                              bool packed_b);
 
 /* Floats that recur_pack_b writes for a k×n operand: ⌈n/NR⌉ panels of k×NR. */
 size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n);

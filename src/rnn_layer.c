@@ -259,16 +259,16 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     const int rows_all = (int)(T * B), iF = r->F, iH = r->H, iGH = (int)GH;
     size_t work = 0;
     if (!recur_rnn_narrow_input(r))
-        work = recur_gemm_work_floats(kt, rows_all, iGH, iF, true);          /* xt · W */
+        work = recur_gemm_work_floats(kt, rows_all, iGH, iF, false, true);   /* xt · W */
     if (train) {
         size_t w;
         if (!recur_rnn_narrow_input(r)) {
-            w = recur_gemm_work_floats(kt, iF, iGH, rows_all, false);        /* dW */
+            w = recur_gemm_work_floats(kt, iF, iGH, rows_all, true, false);   /* dW */
             work = w > work ? w : work;
-            w = recur_gemm_work_floats(kt, rows_all, iF, iGH, true);         /* dX */
+            w = recur_gemm_work_floats(kt, rows_all, iF, iGH, false, true);   /* dX */
             work = w > work ? w : work;
         }
-        w = recur_gemm_work_floats(kt, iH, iGH, rows_all, false);            /* dU */
+        w = recur_gemm_work_floats(kt, iH, iGH, rows_all, true, false);       /* dU */
         work = w > work ? w : work;
     }
     p->gemm_floats = recur_round_floats(work);

@@ -56,7 +56,8 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     for (int t = 0; t < ntables; t++) {
         const recur_kernels *kt = tables[t];
         /* exactly the workspace recur_gemm_work_floats asks for, fenced by guard words */
-        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == NN_PACKED || f == PACKED_BIAS);
+        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == TN,
+                                              f == NN_PACKED || f == PACKED_BIAS);
         assert_true(nwork <= RECUR_GEMM_WORK_FLOATS);
         guarded wk = guarded_alloc(nwork > 0 ? nwork : 1, 0);
         float *work = wk.p;
