@@ -401,10 +401,15 @@ static float dot(size_t n, const float *x, const float *y)
 /* out[j] += Σ_r w[r·ldw] · a[r·lda + j] over rows in order (w NULL: weights 1), columns in
  * strips of 4 vectors held in registers: one pass over a, and every column's sum has the
  * same order however the columns are split among threads. Bias and narrow-input weight
- * gradients over all T·B rows. */
+ * gradients. Rows may come in groups (grp > 0): logical row r is row
+ * (r / grp)·gstride + r % grp, for one batch group's rows across time steps. */
 static void colsum(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
-                   size_t ldw, float *out)
+                   size_t ldw, size_t grp, size_t gstride, float *out)
 {
+    if (grp == 0 || grp >= rows) {
+        grp = rows;
+        gstride = rows;
+    }
     for (size_t j = 0; j < cols; j += 4 * VF_LANES) {
         int cnt[4];
         for (int v = 0; v < 4; v++) {
@@ -412,13 +417,16 @@ static void colsum(size_t rows, size_t cols, const float *a, size_t lda, const f
             cnt[v] = c0 >= cols ? 0 : cols - c0 < VF_LANES ? (int)(cols - c0) : VF_LANES;
         }
         vf acc[4] = { vf_zero(), vf_zero(), vf_zero(), vf_zero() };
-        for (size_t r = 0; r < rows; r++) {
-            const float *row = a + r * lda + j;
-            const vf wr = vf_set1(w ? w[r * ldw] : 1.0f);
+        for (size_t g0 = 0, base = 0; g0 < rows; g0 += grp, base += gstride) {
+            const size_t in = rows - g0 < grp ? rows - g0 : grp;
+            for (size_t i = 0; i < in; i++) {
+                const float *row = a + (base + i) * lda + j;
+                const vf wr = vf_set1(w ? w[(base + i) * ldw] : 1.0f);
 #pragma GCC unroll 4
-            for (int v = 0; v < 4; v++)
-                if (cnt[v] > 0)
-                    acc[v] = vf_fma(wr, ld(row + v * VF_LANES, cnt[v]), acc[v]);
+                for (int v = 0; v < 4; v++)
+                    if (cnt[v] > 0)
+                        acc[v] = vf_fma(wr, ld(row + v * VF_LANES, cnt[v]), acc[v]);
+            }
         }
         for (int v = 0; v < 4; v++)
             if (cnt[v] > 0) {

@@ -137,9 +137,10 @@ typedef struct recur_kernels {
     /* out[j] = bias[j] + Σ_{f<nx} x[f]·w[f·ldw + j]; bias NULL means 0 */
     void (*row_affine)(size_t n, int nx, const float *x, const float *w, size_t ldw,
                        const float *bias, float *out);
-    /* out[j] += Σ_r w[r·ldw] · a[r·lda + j], rows in order; w NULL means weights 1 */
+    /* out[j] += Σ_r w[r·ldw] · a[r·lda + j], rows in order; w NULL means weights 1. With
+     * grp > 0 logical row r is row (r / grp)·gstride + r % grp (grp 0: contiguous) */
     void (*colsum)(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
-                   size_t ldw, float *out);
+                   size_t ldw, size_t grp, size_t gstride, float *out);
     void (*clamp)(size_t n, float lo, float hi, float *x);               /* x ← clip(x) */
     /* Adam/AdamW-style moment update and step, Keras 3 rule:
      * m += (1-β1)(g-m); v += (1-β2)(g²-v); w -= lr_t · m / (√v + ε) */

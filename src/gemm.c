@@ -5,26 +5,50 @@
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
+/* Rows of the K dimension in groups (recur_sgemm_tn_grouped): logical row q is stored at
+ * row (q / grp)·gstride + q % grp. grp = 0: rows are contiguous. */
+typedef struct {
+    int grp, gstride;
+} k_rows;
+static const k_rows contiguous = { 0, 0 };
+
+/* Logical rows [q, q + run) are stored contiguously from row *stored; run ≤ left. The
+ * packing loops copy whole runs, so grouping costs one division per group, not per row. */
+static inline int k_run(k_rows r, int q, int left, size_t *stored)
+{
+    if (r.grp == 0) {
+        *stored = (size_t)q;
+        return left;
+    }
+    const int in = q % r.grp;
+    *stored = (size_t)(q / r.grp) * (size_t)r.gstride + (size_t)in;
+    return min_int(r.grp - in, left);
+}
+
 size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n)
 {
     size_t panels = (size_t)(n + kt->nr - 1) / (size_t)kt->nr;
     return panels * (size_t)kt->nr * (size_t)k;
 }
 
-/* op(B)[k0:k0+kc, j0:j0+nc] → panels of kc×NR. */
+/* op(B)[k0:k0+kc, j0:j0+nc] → panels of kc×NR. kr maps the rows of a plain B. */
 static void pack_b_block(int nr, int kc, int nc, const float *b, int ldb, bool trans_b,
-                         int k0, int j0, float *dst)
+                         k_rows kr, int k0, int j0, float *dst)
 {
     for (int jp = 0; jp < nc; jp += nr) {
         int w = min_int(nr, nc - jp);
         float *panel = dst + (size_t)jp * kc;
         if (!trans_b) {
-            for (int k = 0; k < kc; k++) {
-                const float *src = b + (size_t)(k0 + k) * ldb + j0 + jp;
-                float *row = panel + (size_t)k * nr;
-                memcpy(row, src, (size_t)w * sizeof(float));
-                for (int j = w; j < nr; j++)
-                    row[j] = 0.0f;
+            for (int k = 0; k < kc;) {
+                size_t stored;
+                const int run = k_run(kr, k0 + k, kc - k, &stored);
+                for (int t = 0; t < run; t++, k++) {
+                    const float *src = b + (stored + (size_t)t) * ldb + j0 + jp;
+                    float *row = panel + (size_t)k * nr;
+                    memcpy(row, src, (size_t)w * sizeof(float));
+                    for (int j = w; j < nr; j++)
+                        row[j] = 0.0f;
+                }
             }
         } else {
             for (int j = 0; j < nr; j++) {
@@ -44,25 +68,34 @@ static void pack_b_block(int nr, int kc, int nc, const float *b, int ldb, bool t
 void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb, bool trans_b,
                   float *packed)
 {
-    pack_b_block(kt->nr, k, n, b, ldb, trans_b, 0, 0, packed);
+    pack_b_block(kt->nr, k, n, b, ldb, trans_b, contiguous, 0, 0, packed);
 }
 
 /* op(A)[i0:i0+mc, k0:k0+kc] → panels of kc×MR (MR row values per k), zero-padded rows.
  * Only a transposed A is packed; a plain one is read in place by sgemm_ukr_direct. */
-static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, int i0, int k0,
-                         float *dst)
+static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, k_rows kr, int i0,
+                         int k0, float *dst)
 {
     for (int ip = 0; ip < mc; ip += mr) {
         int h = min_int(mr, mc - ip);
         float *panel = dst + (size_t)ip * kc;
         /* MR floats per k: a loop, not a memcpy call per 32 bytes */
-        for (int k = 0; k < kc; k++) {
-            const float *src = a + (size_t)(k0 + k) * lda + i0 + ip;
+        for (int k = 0; k < kc;) {
+            size_t stored;
+            const int run = k_run(kr, k0 + k, kc - k, &stored);
+            const float *src = a + stored * lda + i0 + ip;
             float *col = panel + (size_t)k * mr;
-            for (int i = 0; i < h; i++)
-                col[i] = src[i];
-            for (int i = h; i < mr; i++)
-                col[i] = 0.0f;
+            if (h == 8 && mr == 8)   /* the common case as fixed-size copies */
+                for (int t = 0; t < run; t++)
+                    memcpy(col + (size_t)t * 8, src + (size_t)t * lda, 8 * sizeof(float));
+            else
+                for (int t = 0; t < run; t++) {
+                    for (int i = 0; i < h; i++)
+                        col[(size_t)t * mr + i] = src[(size_t)t * lda + i];
+                    for (int i = h; i < mr; i++)
+                        col[(size_t)t * mr + i] = 0.0f;
+                }
+            k += run;
         }
     }
 }
@@ -114,7 +147,7 @@ static bool no_product(int m, int n, int k, float *c, int ldc, bool accumulate)
  * stream past it from L2; the other order kept a 32 KB B panel in a 48 KB L1 beside the
  * streaming A and trained 3% slower (LSTM M2, L2). */
 static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                       bool trans_a, const float *b, int ldb, bool trans_b,
+                       bool trans_a, const float *b, int ldb, bool trans_b, k_rows kr,
                        const float *packed_b, float *c, int ldc, bool accumulate,
                        const float *bias, float *work)
 {
@@ -136,14 +169,14 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
                 panel_stride = (size_t)k * nr;
                 bblock = packed_b + (size_t)(jc / nr) * panel_stride + (size_t)pc * nr;
             } else {
-                pack_b_block(nr, kc, nc, b, ldb, trans_b, pc, jc, bpack);
+                pack_b_block(nr, kc, nc, b, ldb, trans_b, kr, pc, jc, bpack);
                 panel_stride = (size_t)kc * nr;
                 bblock = bpack;
             }
             for (int ic = 0; ic < m; ic += mc_max) {
                 int mc = min_int(mc_max, m - ic);
                 if (trans_a)
-                    pack_a_block(mr, mc, kc, a, lda, ic, pc, apack);
+                    pack_a_block(mr, mc, kc, a, lda, kr, ic, pc, apack);
                 for (int ir = 0; ir < mc; ir += mr) {
                     const int h = min_int(mr, mc - ir);
                     for (int jr = 0; jr < nc; jr += nr) {
@@ -167,7 +200,16 @@ void recur_sgemm(const recur_kernels *kt, int m, int n, int k, const float *a, i
                  bool trans_a, const float *b, int ldb, bool trans_b, float *c, int ldc,
                  bool accumulate, float *work)
 {
-    gemm_loops(kt, m, n, k, a, lda, trans_a, b, ldb, trans_b, NULL, c, ldc, accumulate, NULL,
+    gemm_loops(kt, m, n, k, a, lda, trans_a, b, ldb, trans_b, contiguous, NULL, c, ldc, accumulate,
+               NULL, work);
+}
+
+void recur_sgemm_tn_grouped(const recur_kernels *kt, int m, int n, int k, const float *a,
+                            int lda, const float *b, int ldb, int grp, int gstride, float *c,
+                            int ldc, bool accumulate, float *work)
+{
+    const k_rows kr = { grp, gstride };
+    gemm_loops(kt, m, n, k, a, lda, true, b, ldb, false, kr, NULL, c, ldc, accumulate, NULL,
                work);
 }
 
@@ -175,8 +217,8 @@ void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k, const floa
                         bool trans_a, const float *packed_b, float *c, int ldc, bool accumulate,
                         float *work)
 {
-    gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, packed_b, c, ldc, accumulate, NULL,
-               work);
+    gemm_loops(kt, m, n, k, a, lda, trans_a, NULL, 0, false, contiguous, packed_b, c, ldc,
+               accumulate, NULL, work);
 }
 
 void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
@@ -188,7 +230,8 @@ void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const
             memcpy(c + (size_t)i * ldc, bias, (size_t)n * sizeof(float));
         return;
     }
-    gemm_loops(kt, m, n, k, a, lda, false, NULL, 0, false, packed_b, c, ldc, false, bias, work);
+    gemm_loops(kt, m, n, k, a, lda, false, NULL, 0, false, contiguous, packed_b, c, ldc, false,
+               bias, work);
 }
 
 void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,

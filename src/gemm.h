@@ -46,6 +46,14 @@ void recur_sgemm(const recur_kernels *kt, int m, int n, int k,
                  const float *b, int ldb, bool trans_b,
                  float *c, int ldc, bool accumulate, float *work);
 
+/* C[m,n] (+)= Aᵀ·B with A stored [k, m] and B [k, n], their k rows taken in groups: logical
+ * row q is row (q / grp)·gstride + q % grp of both (grp rows of one time step's batch
+ * group, gstride = the batch). The products of a time-major sequence over some of its
+ * batch rows, without gathering them first; equal to recur_sgemm on the gathered rows. */
+void recur_sgemm_tn_grouped(const recur_kernels *kt, int m, int n, int k, const float *a,
+                            int lda, const float *b, int ldb, int grp, int gstride, float *c,
+                            int ldc, bool accumulate, float *work);
+
 /* As recur_sgemm with B already packed by recur_pack_b for exactly this k and n. */
 void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k,
                         const float *a, int lda, bool trans_a, const float *packed_b,

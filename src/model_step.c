@@ -286,7 +286,7 @@ static void dense_backward(recur_model *m, model_layer *L, const float *in, floa
     /* dK += inᵀ · dpre, db += Σ rows, din = dpre · Kᵀ */
     recur_sgemm(m->kt, fin, u, (int)rows, in, fin, true, dpre, u, false, L->dkernel, u, true,
                 m->gemm_work);
-    m->kt->colsum(rows, (size_t)u, dpre, (size_t)u, NULL, 0, L->dbias);
+    m->kt->colsum(rows, (size_t)u, dpre, (size_t)u, NULL, 0, 0, 0, L->dbias);
     if (din)
         recur_sgemm(m->kt, (int)rows, fin, u, dpre, u, false, L->kernel, u, true, din, fin, false,
                     m->gemm_work);

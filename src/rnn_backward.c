@@ -1,8 +1,9 @@
 /* Backward pass through time. Per step only the fused gate backward and dh_prev = dG · Uᵀ
  * run, split among threads as forward is (batch rows, or hidden units with a barrier per
  * step). The weight gradients dW = Xᵀ·dG, dU = H_prevᵀ·dG and the input gradient
- * dX = dG·Wᵀ are then each one GEMM over all T·B rows (a narrow input's dX is done row by
- * row inside the recurrence instead). dG overwrites the kept gates in place: step t's
+ * dX = dG·Wᵀ are then each one GEMM over all T·B rows (small layers sum their weight
+ * gradients in blocks instead, src/rnn_wgrad.c; a narrow input's dX is done row by row
+ * inside the recurrence). dG overwrites the kept gates in place: step t's
  * activations are not needed once step t is done. */
 #include <omp.h>
 #include <string.h>
@@ -136,38 +137,36 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     }
 }
 
-/* out[:, j0:j1] (+)= the recurrent weight product over rows [r0, r1): h_prevᵀ · dG (dq for
- * GRU reset_after; for reset_before the h columns use (r ⊙ h_prev)). out is [H, GH]. */
-static void rec_weight_product(const recur_rnn *r, int r0, int r1, int j0, int j1, float *out,
-                               bool accumulate, float *work)
+/* dU[:, j0:j1] += the recurrent weight product over all rows: h_prevᵀ · dG (dq for GRU
+ * reset_after; for reset_before the h columns use (r ⊙ h_prev)). dU is [H, GH]. */
+static void rec_weight_product(const recur_rnn *r, int rows, int j0, int j1, float *work)
 {
     const recur_kernels *kt = r->kt;
-    const int H = r->H, GH = r->G * r->H, rows = r1 - r0;
-    const float *ws = r->ws, *dg = ws + r->plan.gates + (size_t)r0 * GH;
-    const float *hprev = ws + r->plan.hseq + (size_t)r0 * H;  /* row i: h_{s-1} of row i */
+    const int H = r->H, GH = r->G * r->H;
+    const float *ws = r->ws, *dg = ws + r->plan.gates, *hprev = ws + r->plan.hseq;
+    float *out = r->drec_kernel;
     if (r->cfg.cell == RECUR_GRU && !r->split_u) {
-        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, ws + r->plan.rec + (size_t)r0 * GH + j0,
-                    GH, false, out + j0, GH, accumulate, work);
+        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, ws + r->plan.rec + j0, GH, false,
+                    out + j0, GH, true, work);
     } else if (r->split_u) {
         /* dU_zr from h_prev, dU_h from r ⊙ h_prev; columns split at 2H */
         int z0 = j0, z1 = j1 < 2 * H ? j1 : 2 * H;
         if (z1 > z0)
             recur_sgemm(kt, H, z1 - z0, rows, hprev, H, true, dg + z0, GH, false, out + z0, GH,
-                        accumulate, work);
+                        true, work);
         int h0 = j0 > 2 * H ? j0 : 2 * H;
         if (j1 > h0)
-            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rh + (size_t)r0 * H, H, true, dg + h0,
-                        GH, false, out + h0, GH, accumulate, work);
+            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rh, H, true, dg + h0, GH, false,
+                        out + h0, GH, true, work);
     } else {
-        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, dg + j0, GH, false, out + j0, GH,
-                    accumulate, work);
+        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, dg + j0, GH, false, out + j0, GH, true,
+                    work);
     }
 }
 
-/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows.
- * With with_products false the GEMM products were already added by block_products. */
-static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, bool with_products,
-                             float *work)
+/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows
+ * (large layers: small ones sum theirs in blocks, src/rnn_wgrad.c). */
+static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *work)
 {
     const recur_kernels *kt = r->kt;
     const int F = r->F, GH = r->G * r->H, rows = T * B, w = j1 - j0;
@@ -178,64 +177,19 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, bool wi
      * mostly padding), rows in order so the sums do not depend on threads */
     if (recur_rnn_narrow_input(r)) {
         for (int f = 0; f < F; f++)
-            kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, xt + f, (size_t)F,
+            kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, xt + f, (size_t)F, 0, 0,
                        r->dkernel + (size_t)f * GH + j0);
-    } else if (with_products) {
+    } else {
         recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true,
                     work);
     }
-    if (with_products)
-        rec_weight_product(r, 0, rows, j0, j1, r->drec_kernel, true, work);
+    rec_weight_product(r, rows, j0, j1, work);
     if (r->bias_rows > 0) {
         /* db += column sums, rows in a fixed order so results do not depend on threads */
-        kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, r->dbias + j0);
+        kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, 0, 0, r->dbias + j0);
         if (r->bias_rows == 2)
-            kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rec + j0, (size_t)GH, NULL, 0,
-                       r->dbias + GH + j0);
-    }
-}
-
-/* Small layers run the weight-gradient GEMMs in blocks of plan.wgrad_block_rows rows, each
- * at most one K block of the GEMM. One thread adds each block's product to the gradients in
- * block order; several threads each write the partials of some blocks, then add all the
- * partials in block order. Both add the same partials in the same order (a GEMM's K block
- * is summed from zero, then added to C), so the bits do not depend on the thread count,
- * and no thread packs the whole of A. */
-static void block_products(recur_rnn *r, int B, int T, int tid, int n, float *work)
-{
-    const int F = r->F, H = r->H, GH = r->G * r->H, rows = T * B;
-    const int blk = r->plan.wgrad_block_rows, nblk = (rows + blk - 1) / blk;
-    const bool with_w = !recur_rnn_narrow_input(r);
-    const size_t per = (size_t)(H + (with_w ? F : 0)) * GH;   /* one block's partials */
-    const bool shared = n > 1 && r->plan.wpart_floats > 0;
-    float *part = r->ws + r->plan.wpart;
-    const float *xt = r->ws + r->plan.xt, *dg = r->ws + r->plan.gates;
-    int k0 = 0, k1 = tid == 0 ? nblk : 0;   /* not shared: thread 0 adds every block */
-    if (shared)
-        recur_split_range(nblk, 1, tid, n, &k0, &k1);
-    for (int k = k0; k < k1; k++) {
-        const int r0 = k * blk, r1 = r0 + blk < rows ? r0 + blk : rows;
-        float *pu = shared ? part + (size_t)k * per : r->drec_kernel;
-        float *pw = shared ? pu + (size_t)H * GH : r->dkernel;
-        rec_weight_product(r, r0, r1, 0, GH, pu, !shared, work);
-        if (with_w)
-            recur_sgemm(r->kt, F, GH, r1 - r0, xt + (size_t)r0 * F, F, true, dg + (size_t)r0 * GH,
-                        GH, false, pw, GH, !shared, work);
-    }
-    if (!shared)
-        return;
-#pragma omp barrier   /* every block's partials are written */
-    int e0, e1;
-    recur_split_range((int)per, 16, tid, n, &e0, &e1);
-    for (int k = 0; k < nblk && e1 > e0; k++) {
-        const float *pk = part + (size_t)k * per;
-        /* [0, H·GH) of a block is dU, the rest dW */
-        int u1 = e1 < H * GH ? e1 : H * GH;
-        if (u1 > e0)
-            r->kt->axpy((size_t)(u1 - e0), 1.0f, pk + e0, r->drec_kernel + e0);
-        int w0 = e0 > H * GH ? e0 : H * GH;
-        if (e1 > w0)
-            r->kt->axpy((size_t)(e1 - w0), 1.0f, pk + w0, r->dkernel + (w0 - (size_t)H * GH));
+            kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rec + j0, (size_t)GH, NULL, 0, 0,
+                       0, r->dbias + GH + j0);
     }
 }
 
@@ -317,10 +271,12 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
 #pragma omp barrier
         /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
          * 128/72 (per-column sums and products do not depend on where the split falls) */
-        if (rnn->plan.wgrad_block_rows)
-            block_products(rnn, B, T, tid, n, work);
-        recur_split_range(GH, 8, tid, n, &j0, &j1);
-        weight_gradients(rnn, B, T, j0, j1, rnn->plan.wgrad_block_rows == 0, work);
+        if (rnn->plan.wgrad_blocked) {
+            recur_rnn_block_gradients(rnn, B, T, tid, n, &sh, work);
+        } else {
+            recur_split_range(GH, 8, tid, n, &j0, &j1);
+            weight_gradients(rnn, B, T, j0, j1, work);
+        }
         if (dx && !dx_rows) {
 #pragma omp barrier
             recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);

@@ -20,9 +20,9 @@ typedef struct {
     int chunk;
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
-    int wgrad_block_rows;      /* small layers: weight-gradient products in row blocks of
-                                * this many rows (recur_rnn_wgrad_block_rows); 0: one GEMM
-                                * over all rows, columns split among threads */
+    bool wgrad_blocked;        /* small layers: weight gradients in blocks summed by the
+                                * threads owning their rows (src/rnn_wgrad.c); otherwise one
+                                * GEMM over all rows, columns split among threads */
     size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
     size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, wpart, gemm, total;
 } recur_rnn_plan;
@@ -85,9 +85,16 @@ void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blo
                         int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate);
 
-/* Rows per block of the row-blocked weight gradients of `rows` rows: a function of the row
- * count only, so the sums are the same bits whatever the thread count. */
-int recur_rnn_wgrad_block_rows(int rows);
+/* Small layers' weight gradients (src/rnn_wgrad.c), in blocks of one batch group of this
+ * many rows over a run of time steps, each summed by the thread that owns those rows. */
+#define RECUR_RNN_WGRAD_GROUP 8
+bool recur_rnn_wgrad_blocked(const recur_rnn *rnn);
+/* Floats of the per-block partial sums for this batch and step count. */
+size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
+/* Adds this backward's dU, dW and db to the gradients: called by every thread of the
+ * backward's parallel region (it has a barrier when the blocks are shared). */
+void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
+                               const recur_rnn_share *sh, float *work);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);

@@ -277,14 +277,11 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
         work = w > work ? w : work;
     }
     p->gemm_floats = recur_round_floats(work);
-    /* small layers run the weight-gradient GEMMs in row blocks (rnn_backward.c); with
-     * threads sharing the blocks, one [H + F, GH] partial per block, while that stays
-     * under 64 Ki floats */
-    const size_t wper = (size_t)(iH + (recur_rnn_narrow_input(r) ? 0 : iF)) * GH;
-    p->wgrad_block_rows = train && wper <= 65536 ? recur_rnn_wgrad_block_rows(rows_all) : 0;
-    const int nblk = p->wgrad_block_rows
-                         ? (rows_all + p->wgrad_block_rows - 1) / p->wgrad_block_rows : 0;
-    p->wpart_floats = threads > 1 ? (size_t)nblk * wper : 0;
+    /* small layers sum their weight gradients in blocks where the rows are (rnn_wgrad.c);
+     * threads that share the blocks keep each block's partial sums */
+    p->wgrad_blocked = train && recur_rnn_wgrad_blocked(r);
+    p->wpart_floats = p->wgrad_blocked && threads > 1
+                          ? recur_rnn_wgrad_part_floats(r, batch, chunk) : 0;
     REGION(wpart, p->wpart_floats);
     REGION(gemm, (size_t)threads * p->gemm_floats);
 #undef REGION

@@ -78,17 +78,6 @@ void recur_rnn_share_of(const recur_rnn *r, int batch, int tid, int nthreads,
     }
 }
 
-/* At most KC rows (so each block is one K block of the GEMM, and a single thread adding the
- * blocks in order gets the bits the shared partials give), in a multiple of 4 blocks so
- * that 2 or 4 threads get equal shares: 320 rows were 256 + 64, now 4 × 80. */
-int recur_rnn_wgrad_block_rows(int rows)
-{
-    int nblk = (rows + RECUR_GEMM_KC - 1) / RECUR_GEMM_KC;
-    nblk = (nblk + 3) / 4 * 4;
-    int blk = (rows + nblk - 1) / nblk;
-    return (blk + 7) / 8 * 8;
-}
-
 void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
                         int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate)

@@ -16,19 +16,24 @@
 static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-enum form { NN_PACKED, NT, TN, NN, DIRECT, PACKED_BIAS };
+enum form { NN_PACKED, NT, TN, NN, DIRECT, PACKED_BIAS, TN_GROUPED };
 static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B", "A·B",
                                           "A·B (A in place, B packed, two column ranges)",
-                                          "A·B + bias (packed B)" };
+                                          "A·B + bias (packed B)",
+                                          "Aᵀ·B, k rows 3 of every 5" };
+/* TN_GROUPED: logical k row q is stored row (q / 3)·5 + q % 3 of A and B */
+enum { GRP = 3, GSTRIDE = 5 };
+static int stored_row(enum form f, int q) { return f == TN_GROUPED ? q / GRP * GSTRIDE + q % GRP : q; }
 
 static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }
 
 static void check_one(const recur_kernels *const *tables, int ntables, enum form f, int m, int n,
                       int k, test_rng *rng)
 {
-    const bool ta = f == TN, tb = f == NT;
+    const bool ta = f == TN || f == TN_GROUPED, tb = f == NT;
     const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
-    const int arows = ta ? k : m, brows = tb ? n : k;
+    const int krows = f == TN_GROUPED ? (k + GRP - 1) / GRP * GSTRIDE : k;
+    const int arows = ta ? krows : m, brows = tb ? n : krows;
     const bool accumulate = f != PACKED_BIAS && ((m + n + k) & 1) != 0;
     guarded a = guarded_alloc((size_t)arows * lda, 1);
     guarded b = guarded_alloc((size_t)brows * ldb, 3);
@@ -41,7 +46,8 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     for (int i = 0; i < m; i++)
         for (int j = 0; j < n; j++) {
             double s = 0.0, sa = 0.0;
-            for (int p = 0; p < k; p++) {
+            for (int q = 0; q < k; q++) {
+                const int p = stored_row(f, q);
                 double av = ta ? a.p[(size_t)p * lda + i] : a.p[(size_t)i * lda + p];
                 double bv = tb ? b.p[(size_t)j * ldb + p] : b.p[(size_t)p * ldb + j];
                 s += av * bv;
@@ -56,7 +62,7 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     for (int t = 0; t < ntables; t++) {
         const recur_kernels *kt = tables[t];
         /* exactly the workspace recur_gemm_work_floats asks for, fenced by guard words */
-        size_t nwork = recur_gemm_work_floats(kt, m, n, k, f == TN,
+        size_t nwork = recur_gemm_work_floats(kt, m, n, k, ta,
                                               f == NN_PACKED || f == PACKED_BIAS);
         assert_true(nwork <= RECUR_GEMM_WORK_FLOATS);
         guarded wk = guarded_alloc(nwork > 0 ? nwork : 1, 0);
@@ -90,6 +96,9 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
                                pb + (size_t)(split / kt->nr) * k * kt->nr, c.p + split, ldc,
                                accumulate);
             free(pb);
+        } else if (f == TN_GROUPED) {
+            recur_sgemm_tn_grouped(kt, m, n, k, a.p, lda, b.p, ldb, GRP, GSTRIDE, c.p, ldc,
+                                   accumulate, work);
         } else {
             recur_sgemm(kt, m, n, k, a.p, lda, ta, b.p, ldb, tb, c.p, ldc, accumulate, work);
         }
@@ -140,6 +149,7 @@ static void test_nt(void **state) { (void)state; run_form(NT); }
 static void test_tn(void **state) { (void)state; run_form(TN); }
 static void test_direct(void **state) { (void)state; run_form(DIRECT); }
 static void test_packed_bias(void **state) { (void)state; run_form(PACKED_BIAS); }
+static void test_tn_grouped(void **state) { (void)state; run_form(TN_GROUPED); }
 
 /* Sizes that cross the cache blocks (KC = 256, MC = 144, NC = 1024). */
 static void test_block_edges(void **state)
@@ -154,6 +164,7 @@ static void test_block_edges(void **state)
     check_one(tables, nt, NN, 5, 2049, 3, &rng);
     check_one(tables, nt, DIRECT, 150, 1030, 520, &rng);
     check_one(tables, nt, PACKED_BIAS, 150, 1030, 520, &rng);
+    check_one(tables, nt, TN_GROUPED, 145, 1100, 300, &rng);
 }
 
 /* k = 0: C is zeroed (overwrite) or left alone (accumulate). */
@@ -181,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_tn),
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_packed_bias),
+        cmocka_unit_test(test_tn_grouped),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_k_zero),
     };

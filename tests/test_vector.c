@@ -3,6 +3,7 @@
  * element (2 FLT_EPSILON relative); Σx² is a float sum of ≤ 1024-term blocks: (b+1)·ε·Σ. */
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,8 +81,10 @@ static void test_helpers(void **state)
     }
 }
 
-/* colsum over awkward row and column counts, with and without row weights, into a
- * non-zero out; a float sum of `rows` terms: (rows + 2)·ε·Σ|terms|. */
+/* colsum over awkward row and column counts, with and without row weights, rows
+ * contiguous or in groups (3 rows of every 5: the mapping the weight gradients use for one
+ * batch group across time steps), into a non-zero out; a float sum of `rows` terms:
+ * (rows + 2)·ε·Σ|terms|. */
 static void test_colsum(void **state)
 {
     (void)state;
@@ -91,22 +94,27 @@ static void test_colsum(void **state)
     static const int rs[] = { 1, 2, 7, 33, 300 }, cs[] = { 1, 3, 16, 17, 63, 64, 65, 200 };
     for (int ri = 0; ri < 5; ri++)
         for (int ci = 0; ci < 8; ci++)
-            for (int weighted = 0; weighted < 2; weighted++) {
+            for (int mode = 0; mode < 4; mode++) {
+                const bool weighted = mode & 1, grouped = mode & 2;
+                const size_t grp = grouped ? 3 : 0, gstride = grouped ? 5 : 0;
                 const size_t rows = (size_t)rs[ri], cols = (size_t)cs[ci], lda = cols + 5;
+                const size_t phys = grouped ? (rows + grp - 1) / grp * gstride : rows;
                 const size_t ldw = 3;
-                float *a = malloc(rows * lda * 4), *w = malloc(rows * ldw * 4);
+                float *a = malloc(phys * lda * 4), *w = malloc(phys * ldw * 4);
                 float *o0 = malloc(cols * 4);
-                rng_fill(&rng, a, rows * lda, -1, 1);
-                rng_fill(&rng, w, rows * ldw, -2, 2);
+                rng_fill(&rng, a, phys * lda, -1, 1);
+                rng_fill(&rng, w, phys * ldw, -2, 2);
                 rng_fill(&rng, o0, cols, -1, 1);
                 for (int t = 0; t < nt; t++) {
                     guarded o = guarded_alloc(cols, 1);
                     memcpy(o.p, o0, cols * 4);
-                    tables[t]->colsum(rows, cols, a, lda, weighted ? w + 1 : NULL, ldw, o.p);
+                    tables[t]->colsum(rows, cols, a, lda, weighted ? w + 1 : NULL, ldw, grp,
+                                      gstride, o.p);
                     for (size_t j = 0; j < cols; j++) {
                         double want = o0[j], mag = fabs(o0[j]);
                         for (size_t r = 0; r < rows; r++) {
-                            double term = (weighted ? (double)w[r * ldw + 1] : 1.0) * a[r * lda + j];
+                            size_t p = grouped ? r / grp * gstride + r % grp : r;
+                            double term = (weighted ? (double)w[p * ldw + 1] : 1.0) * a[p * lda + j];
                             want += term;
                             mag += fabs(term);
                         }

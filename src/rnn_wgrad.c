@@ -1,0 +1,146 @@
+/* Weight gradients of small layers, computed where the data already is.
+ *
+ * After a batch-split backward each thread holds dG, h_prev and x of its own batch rows in
+ * its caches. Splitting the weight-gradient sums by gate columns (as large layers do) makes
+ * every thread read the other threads' rows, and the next forward then has to take those
+ * lines back: for the seed's layers that traffic cost more than the sums themselves.
+ *
+ * So the rows are cut into blocks of one batch group (RECUR_RNN_WGRAD_GROUP rows) over a
+ * run of time steps (at most one GEMM K block of rows), each block's dU, dW and db are
+ * summed by the thread that owns the group's rows, and the blocks' partial sums are added
+ * to the gradients in a fixed block order. The blocks and that order depend only on the
+ * batch and step counts, so the bits do not depend on the thread count; one thread adds
+ * each block straight into the gradients in the same order, which gives the same bits (a
+ * block's sum starts from zero in registers either way, and is then added). */
+#include <omp.h>
+#include <string.h>
+
+#include "gemm.h"
+#include "rnn_internal.h"
+
+/* Time steps per block: one batch group's rows over them fill one GEMM K block. */
+enum { WGRAD_STEPS = RECUR_GEMM_KC / RECUR_RNN_WGRAD_GROUP };
+
+static int groups_of(int batch)
+{
+    return (batch + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
+}
+
+static int step_blocks_of(int steps) { return (steps + WGRAD_STEPS - 1) / WGRAD_STEPS; }
+
+bool recur_rnn_wgrad_blocked(const recur_rnn *r)
+{
+    /* the partials must stay small: 64 Ki floats of products per block */
+    const size_t wide_f = recur_rnn_narrow_input(r) ? 0 : (size_t)r->F;
+    return ((size_t)r->H + wide_f) * (size_t)r->G * (size_t)r->H <= 65536;
+}
+
+size_t recur_rnn_wgrad_part_floats(const recur_rnn *r, int batch, int steps)
+{
+    const size_t per = (size_t)(r->H + r->F + r->bias_rows) * (size_t)(r->G * r->H);
+    return (size_t)groups_of(batch) * (size_t)step_blocks_of(steps) * per;
+}
+
+/* One block: steps [s0, s1) of batch group g, into dU [H, GH], dW [F, GH], db [bias_rows,
+ * GH]. Partials (accumulate false) are overwritten; otherwise the sums are added. */
+static void block_sums(const recur_rnn *r, int B, int g, int s0, int s1, float *du, float *dw,
+                       float *db, bool accumulate, float *work)
+{
+    const recur_kernels *kt = r->kt;
+    const int F = r->F, H = r->H, GH = r->G * r->H;
+    const int b0 = g * RECUR_RNN_WGRAD_GROUP;
+    const int grp = B - b0 < RECUR_RNN_WGRAD_GROUP ? B - b0 : RECUR_RNN_WGRAD_GROUP;
+    const int K = (s1 - s0) * grp;
+    const size_t row0 = (size_t)s0 * B + (size_t)b0;   /* rows grp at a time, B apart */
+    const float *ws = r->ws;
+    const float *dg = ws + r->plan.gates + row0 * GH, *hp = ws + r->plan.hseq + row0 * H;
+    const float *xt = ws + r->plan.xt + row0 * F;
+    if (!accumulate) {   /* the column sums add to what is there */
+        memset(db, 0, (size_t)r->bias_rows * GH * sizeof(float));
+        if (recur_rnn_narrow_input(r))
+            memset(dw, 0, (size_t)F * GH * sizeof(float));
+    }
+    /* dU = h_prevᵀ · dG (GRU reset_after: · dq; reset_before: the h columns from r ⊙ h_prev) */
+    if (r->cfg.cell == RECUR_GRU && !r->split_u) {
+        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, ws + r->plan.rec + row0 * GH, GH, grp, B,
+                               du, GH, accumulate, work);
+    } else if (r->split_u) {
+        recur_sgemm_tn_grouped(kt, H, 2 * H, K, hp, H, dg, GH, grp, B, du, GH, accumulate, work);
+        recur_sgemm_tn_grouped(kt, H, H, K, ws + r->plan.rh + row0 * H, H, dg + 2 * H, GH, grp,
+                               B, du + 2 * H, GH, accumulate, work);
+    } else {
+        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, dg, GH, grp, B, du, GH, accumulate, work);
+    }
+    /* dW = xtᵀ · dG; a narrow input as weighted column sums (a GEMM tile would be padding) */
+    if (recur_rnn_narrow_input(r)) {
+        for (int f = 0; f < F; f++)
+            kt->colsum((size_t)K, (size_t)GH, dg, (size_t)GH, xt + f, (size_t)F, (size_t)grp,
+                       (size_t)B, dw + (size_t)f * GH);
+    } else {
+        recur_sgemm_tn_grouped(kt, F, GH, K, xt, F, dg, GH, grp, B, dw, GH, accumulate, work);
+    }
+    if (r->bias_rows > 0) {
+        kt->colsum((size_t)K, (size_t)GH, dg, (size_t)GH, NULL, 0, (size_t)grp, (size_t)B, db);
+        if (r->bias_rows == 2)
+            kt->colsum((size_t)K, (size_t)GH, ws + r->plan.rec + row0 * GH, (size_t)GH, NULL, 0,
+                       (size_t)grp, (size_t)B, db + GH);
+    }
+}
+
+/* The batch groups thread tid sums: those whose first row is in its batch shard (a unit
+ * split has no shards: the groups are divided evenly). */
+static void my_groups(const recur_rnn *r, int B, int tid, int n, const recur_rnn_share *sh,
+                      int *g0, int *g1)
+{
+    if (sh->barrier) {
+        recur_split_range(groups_of(B), 1, tid, n, g0, g1);
+        return;
+    }
+    int lo, hi;
+    recur_split_range(B, 1, tid, n, &lo, &hi);
+    *g0 = (lo + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
+    *g1 = (hi + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
+    if (hi == lo)
+        *g1 = *g0;
+}
+
+void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,
+                               const recur_rnn_share *sh, float *work)
+{
+    const int H = r->H, F = r->F, GH = r->G * r->H, nsb = step_blocks_of(T);
+    const size_t nu = (size_t)H * GH, nw = (size_t)F * GH, nb = (size_t)r->bias_rows * GH;
+    const size_t per = nu + nw + nb;
+    const bool shared = n > 1 && r->plan.wpart_floats > 0;
+    float *part = r->ws + r->plan.wpart;
+    int g0 = 0, g1 = tid == 0 ? groups_of(B) : 0;   /* not shared: thread 0 adds them all */
+    if (shared)
+        my_groups(r, B, tid, n, sh, &g0, &g1);
+    for (int g = g0; g < g1; g++)
+        for (int sb = 0; sb < nsb; sb++) {
+            const int s0 = sb * WGRAD_STEPS, s1 = s0 + WGRAD_STEPS < T ? s0 + WGRAD_STEPS : T;
+            if (shared) {
+                float *p = part + ((size_t)g * nsb + sb) * per;
+                block_sums(r, B, g, s0, s1, p, p + nu, p + nu + nw, false, work);
+            } else {
+                block_sums(r, B, g, s0, s1, r->drec_kernel, r->dkernel, r->dbias, true, work);
+            }
+        }
+    if (!shared)
+        return;
+#pragma omp barrier   /* every block's partials are written */
+    /* each thread adds a slice of the elements, over all blocks in block order */
+    int e0, e1;
+    recur_split_range((int)per, 16, tid, n, &e0, &e1);
+    const size_t nblk = (size_t)groups_of(B) * (size_t)nsb;
+    float *const dst[3] = { r->drec_kernel, r->dkernel, r->dbias };
+    const size_t start[3] = { 0, nu, nu + nw }, end[3] = { nu, nu + nw, per };
+    for (size_t k = 0; k < nblk; k++) {
+        const float *pk = part + k * per;
+        for (int d = 0; d < 3; d++) {
+            size_t a = (size_t)e0 > start[d] ? (size_t)e0 : start[d];
+            size_t b = (size_t)e1 < end[d] ? (size_t)e1 : end[d];
+            if (b > a)
+                r->kt->axpy(b - a, 1.0f, pk + a, dst[d] + (a - start[d]));
+        }
+    }
+}
