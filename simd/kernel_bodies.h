@@ -235,25 +235,29 @@ static void gru_fwd(const recur_gru_fwd_args *a)
         float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
         const float *hp = a->h_prev + (size_t)r * H;
         float *h = a->h + (size_t)r * H;
+        /* two passes, as lstm_fwd: z and r (independent across j), then hh, which needs r */
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
-            vf qz = ld(q + j, n), qr = ld(q + H + j, n), qh = ld(q + 2 * H + j, n);
+            vf qz = ld(q + j, n), qr = ld(q + H + j, n);
             if (a->rec_bias) {
                 qz = vf_add(qz, ld(a->rec_bias + j, n));
                 qr = vf_add(qr, ld(a->rec_bias + H + j, n));
-                qh = vf_add(qh, ld(a->rec_bias + 2 * H + j, n));
             }
-            vf z = act_vec(vf_add(ld(g + j, n), qz), a->rec_act);
-            vf rr = act_vec(vf_add(ld(g + H + j, n), qr), a->rec_act);
-            vf hh = act_vec(vf_add(ld(g + 2 * H + j, n), vf_mul(rr, qh)), a->act);
-            vf hpv = ld(hp + j, n);
-            st(g + j, z, n);
-            st(g + H + j, rr, n);
-            st(g + 2 * H + j, hh, n);
             st(q + j, qz, n);
             st(q + H + j, qr, n);
+            st(g + j, act_vec(vf_add(ld(g + j, n), qz), a->rec_act), n);
+            st(g + H + j, act_vec(vf_add(ld(g + H + j, n), qr), a->rec_act), n);
+        }
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
+            vf qh = ld(q + 2 * H + j, n);
+            if (a->rec_bias)
+                qh = vf_add(qh, ld(a->rec_bias + 2 * H + j, n));
+            vf z = ld(g + j, n), rr = ld(g + H + j, n);
+            vf hh = act_vec(vf_add(ld(g + 2 * H + j, n), vf_mul(rr, qh)), a->act);
             st(q + 2 * H + j, qh, n);
-            st(h + j, vf_add(vf_mul(z, hpv), vf_mul(vf_sub(one, z), hh)), n);
+            st(g + 2 * H + j, hh, n);
+            st(h + j, vf_add(vf_mul(z, ld(hp + j, n)), vf_mul(vf_sub(one, z), hh)), n);
         }
     }
 }
