@@ -3,9 +3,10 @@
  *   C[m,n] (+)= op(A)[m,k] · op(B)[k,n]      row-major, leading dimensions in floats
  *   op(A) = A or Aᵀ (trans_a: A is stored [k, m]); likewise op(B).
  *
- * Blocking is BLIS's: B in KC×NC blocks split into NR-wide panels, A in MC×KC blocks split
- * into MR-tall panels, an MR×NR micro-kernel in registers. Weights that are used many times
- * are packed once (recur_pack_b) and passed to recur_sgemm_packed. The caller owns the
+ * Blocking is BLIS's: B in KC×NC blocks split into NR-wide panels, A in MC×KC blocks of
+ * MR-row micro-panels, an MR×NR micro-kernel in registers. A plain A is read in place; only
+ * a transposed A is packed. Weights that are used many times are packed once
+ * (recur_pack_b) and passed to recur_sgemm_packed. The caller owns the
  * packing workspace (recur_gemm_work_floats, at most RECUR_GEMM_WORK_FLOATS floats per
  * thread), so nothing is allocated. */
 #ifndef RECUR_GEMM_H

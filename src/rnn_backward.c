@@ -269,11 +269,11 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
                        (size_t)H * sizeof(float));
         }
 #pragma omp barrier
-        /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
-         * 128/72 (per-column sums and products do not depend on where the split falls) */
         if (rnn->plan.wgrad_blocked) {
             recur_rnn_block_gradients(rnn, B, T, tid, n, &sh, work);
         } else {
+            /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
+             * 128/72 (per-column sums and products do not depend on where the split falls) */
             recur_split_range(GH, 8, tid, n, &j0, &j1);
             weight_gradients(rnn, B, T, j0, j1, work);
         }

@@ -12,14 +12,15 @@
  * batch and step counts, so the bits do not depend on the thread count; one thread adds
  * each block straight into the gradients in the same order, which gives the same bits (a
  * block's sum starts from zero in registers either way, and is then added). */
-#include <omp.h>
 #include <string.h>
 
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Time steps per block: one batch group's rows over them fill one GEMM K block. */
+/* Time steps per block: one batch group's rows over them fill one GEMM K block (a block
+ * the GEMM split further would be added in a different order by one thread than by many). */
 enum { WGRAD_STEPS = RECUR_GEMM_KC / RECUR_RNN_WGRAD_GROUP };
+_Static_assert(RECUR_GEMM_KC >= RECUR_RNN_WGRAD_GROUP, "one step of a group must fit a K block");
 
 static int groups_of(int batch)
 {
@@ -100,8 +101,6 @@ static void my_groups(const recur_rnn *r, int B, int tid, int n, const recur_rnn
     recur_split_range(B, 1, tid, n, &lo, &hi);
     *g0 = (lo + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
     *g1 = (hi + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
-    if (hi == lo)
-        *g1 = *g0;
 }
 
 void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,

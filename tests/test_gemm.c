@@ -23,7 +23,10 @@ static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B
                                           "Aᵀ·B, k rows 3 of every 5" };
 /* TN_GROUPED: logical k row q is stored row (q / 3)·5 + q % 3 of A and B */
 enum { GRP = 3, GSTRIDE = 5 };
-static int stored_row(enum form f, int q) { return f == TN_GROUPED ? q / GRP * GSTRIDE + q % GRP : q; }
+static int stored_row(enum form f, int q)
+{
+    return f == TN_GROUPED ? q / GRP * GSTRIDE + q % GRP : q;
+}
 
 static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }
 

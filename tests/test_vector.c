@@ -114,7 +114,8 @@ static void test_colsum(void **state)
                         double want = o0[j], mag = fabs(o0[j]);
                         for (size_t r = 0; r < rows; r++) {
                             size_t p = grouped ? r / grp * gstride + r % grp : r;
-                            double term = (weighted ? (double)w[p * ldw + 1] : 1.0) * a[p * lda + j];
+                            double wt = weighted ? (double)w[p * ldw + 1] : 1.0;
+                            double term = wt * a[p * lda + j];
                             want += term;
                             mag += fabs(term);
                         }
