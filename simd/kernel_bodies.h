@@ -231,23 +231,28 @@ static void gru_fwd(const recur_gru_fwd_args *a)
 {
     const int W = a->units, H = a->layout_units ? a->layout_units : W;
     const vf one = vf_set1(1.0f);
+    /* Two passes over all rows, as lstm_fwd: z and r (independent across rows and units, so
+     * many sigmoid chains overlap), then hh, which needs r. With whole rows z and r are one
+     * run of 2H units: 100 units take 7 vectors, not 2 × 4. */
+    const int zr_runs = W == H ? 1 : 2, zr_len = W == H ? 2 * W : W;
+    for (int r = 0; r < a->rows; r++) {
+        float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
+        for (int run = 0; run < zr_runs; run++) {
+            const size_t o = (size_t)run * H;
+            for (int j = 0; j < zr_len; j += VF_LANES) {
+                int n = zr_len - j < VF_LANES ? zr_len - j : VF_LANES;
+                vf qv = ld(q + o + j, n);
+                if (a->rec_bias)
+                    qv = vf_add(qv, ld(a->rec_bias + o + j, n));
+                st(q + o + j, qv, n);
+                st(g + o + j, act_vec(vf_add(ld(g + o + j, n), qv), a->rec_act), n);
+            }
+        }
+    }
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 3 * H, *q = a->rec + (size_t)r * 3 * H;
         const float *hp = a->h_prev + (size_t)r * H;
         float *h = a->h + (size_t)r * H;
-        /* two passes, as lstm_fwd: z and r (independent across j), then hh, which needs r */
-        for (int j = 0; j < W; j += VF_LANES) {
-            int n = W - j < VF_LANES ? W - j : VF_LANES;
-            vf qz = ld(q + j, n), qr = ld(q + H + j, n);
-            if (a->rec_bias) {
-                qz = vf_add(qz, ld(a->rec_bias + j, n));
-                qr = vf_add(qr, ld(a->rec_bias + H + j, n));
-            }
-            st(q + j, qz, n);
-            st(q + H + j, qr, n);
-            st(g + j, act_vec(vf_add(ld(g + j, n), qz), a->rec_act), n);
-            st(g + H + j, act_vec(vf_add(ld(g + H + j, n), qr), a->rec_act), n);
-        }
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf qh = ld(q + 2 * H + j, n);
