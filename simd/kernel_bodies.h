@@ -383,15 +383,19 @@ static void scale(size_t n, float alpha, float *x)
 
 /* out[j] = bias[j] + Σ_f x[f]·w[f·ldw + j] for f < nx (bias NULL: 0), one pass over out: the
  * input projection of one row when F is narrower than a GEMM tile. */
-static void row_affine(size_t n, int nx, const float *x, const float *w, size_t ldw,
-                       const float *bias, float *out)
+static void row_affine(size_t rows, size_t n, int nx, const float *x, size_t ldx,
+                       const float *w, size_t ldw, const float *bias, float *out, size_t ldo)
 {
     for (size_t j = 0; j < n; j += VF_LANES) {
         int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
-        vf acc = bias ? ld(bias + j, cnt) : vf_zero();
-        for (int f = 0; f < nx; f++)
-            acc = vf_fma(vf_set1(x[f]), ld(w + (size_t)f * ldw + j, cnt), acc);
-        st(out + j, acc, cnt);
+        const vf b = bias ? ld(bias + j, cnt) : vf_zero();
+        for (size_t r = 0; r < rows; r++) {
+            const float *xr = x + r * ldx;
+            vf acc = b;
+            for (int f = 0; f < nx; f++)
+                acc = vf_fma(vf_set1(xr[f]), ld(w + (size_t)f * ldw + j, cnt), acc);
+            st(out + r * ldo + j, acc, cnt);
+        }
     }
 }
 

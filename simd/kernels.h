@@ -134,9 +134,10 @@ typedef struct recur_kernels {
     void (*scale)(size_t n, float alpha, float *x);                      /* x *= α */
     double (*sum_squares)(size_t n, const float *x);                     /* Σ x² */
     float (*dot)(size_t n, const float *x, const float *y);             /* Σ x·y */
-    /* out[j] = bias[j] + Σ_{f<nx} x[f]·w[f·ldw + j]; bias NULL means 0 */
-    void (*row_affine)(size_t n, int nx, const float *x, const float *w, size_t ldw,
-                       const float *bias, float *out);
+    /* out[r·ldo + j] = bias[j] + Σ_{f<nx} x[r·ldx + f]·w[f·ldw + j] for rows r < rows;
+     * bias NULL means 0 */
+    void (*row_affine)(size_t rows, size_t n, int nx, const float *x, size_t ldx,
+                       const float *w, size_t ldw, const float *bias, float *out, size_t ldo);
     /* out[j] += Σ_r w[r·ldw] · a[r·lda + j], rows in order; w NULL means weights 1. With
      * grp > 0 logical row r is row (r / grp)·gstride + r % grp (grp 0: contiguous) */
     void (*colsum)(size_t rows, size_t cols, const float *a, size_t lda, const float *w,

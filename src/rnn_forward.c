@@ -16,18 +16,28 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Row `row` (= s·B + b) of the chunk starting at step s0: xt[s, b] = x[b, t(s0 + s)], and
- * for a narrow input also its gates = bias + xt · W (row_affine: a GEMM with K = F would
- * only move C in and out). */
-static void stage_row(const recur_rnn *r, int B, int T, int s0, size_t row, const float *x)
+/* Rows [row0, row1) (row = s·B + b) of the chunk starting at step s0: xt[s, b] =
+ * x[b, t(s0 + s)], and for a narrow input also their gates = bias + xt · W in one
+ * row_affine call (a GEMM with K = F would only move C in and out). */
+static void stage_rows(const recur_rnn *r, int B, int T, int s0, size_t row0, size_t row1,
+                       const float *x)
 {
-    const int F = r->F, GH = r->G * r->H, s = s0 + (int)(row / (size_t)B);
-    const int b = (int)(row % (size_t)B), t = r->cfg.go_backwards ? T - 1 - s : s;
-    float *xr = r->ws + r->plan.xt + row * F;
-    memcpy(xr, x + ((size_t)b * T + t) * F, (size_t)F * sizeof(float));
-    if (recur_rnn_narrow_input(r))
-        r->kt->row_affine((size_t)GH, F, xr, r->kernel, (size_t)GH,
-                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + row * GH);
+    const int F = r->F, GH = r->G * r->H;
+    float *xt = r->ws + r->plan.xt;
+    for (size_t row = row0; row < row1; row++) {
+        const int s = s0 + (int)(row / (size_t)B), b = (int)(row % (size_t)B);
+        const int t = r->cfg.go_backwards ? T - 1 - s : s;
+        const float *src = x + ((size_t)b * T + t) * F;
+        if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
+            for (int f = 0; f < F; f++)
+                xt[row * F + f] = src[f];
+        else
+            memcpy(xt + row * F, src, (size_t)F * sizeof(float));
+    }
+    if (recur_rnn_narrow_input(r) && row1 > row0)
+        r->kt->row_affine(row1 - row0, (size_t)GH, F, xt + row0 * F, (size_t)F, r->kernel,
+                          (size_t)GH, r->bias_rows > 0 ? r->bias : NULL,
+                          r->ws + r->plan.gates + row0 * GH, (size_t)GH);
 }
 
 /* Rows [r0, r1) of the chunk starting at step s0: gates = bias + xt · W, one GEMM over the
@@ -38,8 +48,7 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
     const int F = r->F, GH = r->G * r->H;
     const float *xt = r->ws + r->plan.xt;
     float *gates = r->ws + r->plan.gates;
-    for (int row = r0; row < r1; row++)
-        stage_row(r, B, T, s0, (size_t)row, x);
+    stage_rows(r, B, T, s0, (size_t)r0, (size_t)r1, x);
     if (recur_rnn_narrow_input(r))
         return;
     if (r->bias_rows > 0)
@@ -78,8 +87,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
         if (own_inputs)   /* narrow: this step's rows of this thread, xt and gates */
-            for (int bb = sh->b0; bb < sh->b1; bb++)
-                stage_row(r, B, T, s0, (size_t)s * B + bb, x);
+            stage_rows(r, B, T, s0, (size_t)s * B + sh->b0, (size_t)s * B + sh->b1, x);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {

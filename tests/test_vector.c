@@ -129,8 +129,9 @@ static void test_colsum(void **state)
             }
 }
 
-/* row_affine: bias plus a short weighted sum of rows, with and without bias. The float
- * result is an FMA chain of nx+1 terms: (nx + 2)·ε·Σ|terms|. */
+/* row_affine: bias plus a short weighted sum of rows, for 1 and 5 rows (inputs and outputs
+ * with row strides), with and without bias. The float result is an FMA chain of nx+1
+ * terms: (nx + 2)·ε·Σ|terms|. */
 static void test_row_affine(void **state)
 {
     (void)state;
@@ -140,24 +141,29 @@ static void test_row_affine(void **state)
     static const int ns[] = { 1, 3, 16, 17, 50, 200, 257 };
     for (int ni = 0; ni < 7; ni++)
         for (int nx = 1; nx <= 7; nx += 3)
-            for (int with_bias = 0; with_bias < 2; with_bias++) {
-                const size_t n = (size_t)ns[ni], ldw = n + 3;
-                float x[7], *w = malloc(ldw * 7 * 4), *bias = malloc(n * 4);
-                rng_fill(&rng, x, 7, -1, 1);
+            for (int mode = 0; mode < 4; mode++) {
+                const bool with_bias = mode & 1;
+                const size_t rows = mode & 2 ? 5 : 1, ldx = 9;
+                const size_t n = (size_t)ns[ni], ldw = n + 3, ldo = n + 2;
+                float x[5 * 9], *w = malloc(ldw * 7 * 4), *bias = malloc(n * 4);
+                rng_fill(&rng, x, 5 * 9, -1, 1);
                 rng_fill(&rng, w, ldw * 7, -1, 1);
                 rng_fill(&rng, bias, n, -1, 1);
                 for (int t = 0; t < nt; t++) {
-                    guarded o = guarded_alloc(n, 3);
-                    tables[t]->row_affine(n, nx, x, w, ldw, with_bias ? bias : NULL, o.p);
-                    for (size_t j = 0; j < n; j++) {
-                        double want = with_bias ? bias[j] : 0.0, mag = fabs(want);
-                        for (int f = 0; f < nx; f++) {
-                            want += (double)x[f] * w[(size_t)f * ldw + j];
-                            mag += fabs((double)x[f] * w[(size_t)f * ldw + j]);
+                    guarded o = guarded_alloc(rows * ldo, 3);
+                    tables[t]->row_affine(rows, n, nx, x, ldx, w, ldw, with_bias ? bias : NULL,
+                                          o.p, ldo);
+                    for (size_t r = 0; r < rows; r++)
+                        for (size_t j = 0; j < n; j++) {
+                            double want = with_bias ? bias[j] : 0.0, mag = fabs(want);
+                            for (int f = 0; f < nx; f++) {
+                                double term = (double)x[r * ldx + f] * w[(size_t)f * ldw + j];
+                                want += term;
+                                mag += fabs(term);
+                            }
+                            near("row_affine", tables[t]->name, n, o.p[r * ldo + j], want,
+                                 (nx + 2) * FLT_EPSILON * mag);
                         }
-                        near("row_affine", tables[t]->name, n, o.p[j], want,
-                             (nx + 2) * FLT_EPSILON * mag);
-                    }
                     assert_true(guard_ok(&o));
                     guarded_free(&o);
                 }
