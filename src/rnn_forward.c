@@ -1,7 +1,8 @@
 /* Forward pass: one hoisted input GEMM over all T·B rows (a narrow input is instead
  * projected at each step by the thread that owns the rows, one row_affine call), then per
- * time step only the recurrent GEMM against the pre-packed U and one fused gate kernel. Each thread
- * owns a batch shard through all time steps, so steps need no synchronisation.
+ * time step only the recurrent GEMM against the pre-packed U and one fused gate kernel.
+ * Each thread owns a batch shard through all time steps, so steps need no
+ * synchronisation.
  * With a unit split (src/rnn_parallel.c) threads own hidden-unit slices instead and meet
  * at a barrier after every step.
  * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
