@@ -191,11 +191,12 @@ static void test_deterministic_across_threads(void **state)
         run_across_threads(splits[i], 7, 6, 19, 21);
         run_across_threads(splits[i], 5, 4, 13, 96);
         run_across_threads(splits[i], 1, 3, 5, 64);
-        /* the small-layer weight gradients in blocks: 3 batch groups (4 + 4 + 1 rows),
-         * and with 70 steps 2 step blocks, over 1-3 threads whose shards split groups */
+        /* the small-layer weight gradients in blocks of 8 batch rows × 32 steps: 2 groups
+         * (8 + 1 rows); 3 groups (8 + 8 + 4) × 3 step blocks (32 + 32 + 6), over 1-3
+         * threads whose batch shards cut through groups */
         run_across_threads(splits[i], 9, 60, 19, 21);
         run_across_threads(splits[i], 9, 60, 3, 21);
-        run_across_threads(splits[i], 5, 70, 3, 21);
+        run_across_threads(splits[i], 20, 70, 3, 21);
     }
 }
 
