@@ -134,7 +134,7 @@ static void test_bad_forward_backward(void **state)
 /* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients, with the
  * recurrence split by batch rows or by hidden units (RECUR_SPLIT). H = 96 and 64 are whole
  * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows;
- * 540 rows make the small-layer weight gradients run in several row blocks. */
+ * B = 9 and 20 make the small-layer weight gradients run in several batch-group blocks. */
 static void run_across_threads(const char *split, int B, int T, int F, int H)
 {
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
