@@ -15,16 +15,6 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-static void seed_carry(float *dst, const float *src, int H, int b0, int b1)
-{
-    for (int b = b0; b < b1; b++) {
-        if (src)
-            memcpy(dst + (size_t)b * H, src + (size_t)b * H, (size_t)H * sizeof(float));
-        else
-            memset(dst + (size_t)b * H, 0, (size_t)H * sizeof(float));
-    }
-}
-
 /* dx[b, t] = dG_s[b] · Wᵀ for rows [b0, b1) of step s: F dot products per row. */
 static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *dx, int b0,
                                 int b1)
@@ -194,7 +184,8 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
 }
 
 /* Rows [r0, r1) of dX: dxt = dG · Wᵀ (into the xt region, no longer needed), then scattered
- * back to the batch-major, possibly reversed, user layout. */
+ * back to the batch-major, possibly reversed, user layout; a narrow input's rows go
+ * straight to dx, as the recurrence writes them under a batch split. */
 static void input_gradient(recur_rnn *r, int B, int T, float *dx, int r0, int r1, float *work)
 {
     const int F = r->F, GH = r->G * r->H;
@@ -203,15 +194,13 @@ static void input_gradient(recur_rnn *r, int B, int T, float *dx, int r0, int r1
     if (r1 <= r0)
         return;
     if (recur_rnn_narrow_input(r)) {
-        /* dxt[row, f] = dG[row, :] · W[f, :]: F dot products instead of an NR-wide tile */
+        /* F dot products per row instead of an NR-wide tile, straight into dx */
         for (int row = r0; row < r1; row++)
-            for (int f = 0; f < F; f++)
-                dxt[(size_t)row * F + f] = r->kt->dot((size_t)GH, dg + (size_t)row * GH,
-                                                      r->kernel + (size_t)f * GH);
-    } else {
-        recur_sgemm_packed(r->kt, r1 - r0, F, GH, dg + (size_t)r0 * GH, GH, false, r->wt_pk,
-                           dxt + (size_t)r0 * F, F, false, work);
+            input_gradient_rows(r, B, T, row / B, dx, row % B, row % B + 1);
+        return;
     }
+    recur_sgemm_packed(r->kt, r1 - r0, F, GH, dg + (size_t)r0 * GH, GH, false, r->wt_pk,
+                       dxt + (size_t)r0 * F, F, false, work);
     for (int row = r0; row < r1; row++) {
         int s = row / B, b = row % B;
         int t = r->cfg.go_backwards ? T - 1 - s : s;
@@ -250,9 +239,9 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         /* narrow input, batch split: dX of this thread's rows, step by step (NULL: a
          * separate pass over all rows at the end) */
         float *dx_rows = recur_rnn_narrow_input(rnn) && !sh.barrier ? dx : NULL;
-        seed_carry(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
+        recur_rnn_seed_rows(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
-            seed_carry(rnn->ws + rnn->plan.dc, dc_last, H, b0, b1);
+            recur_rnn_seed_rows(rnn->ws + rnn->plan.dc, dc_last, H, b0, b1);
         if (sh.barrier) {
 #pragma omp barrier   /* every thread reads all rows of the carries */
         }

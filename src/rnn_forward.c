@@ -146,16 +146,6 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     }
 }
 
-static void initial_state(float *dst, const float *src, int B, int H, int b0, int b1)
-{
-    for (int b = b0; b < b1; b++) {
-        if (src)
-            memcpy(dst + (size_t)b * H, src + (size_t)b * H, (size_t)H * sizeof(float));
-        else
-            memset(dst + (size_t)b * H, 0, (size_t)H * sizeof(float));
-    }
-}
-
 /* y[b, s0 + s] = h of chunk step s; on the last chunk also the final states. */
 static void write_outputs(const recur_rnn *r, int B, int T, int s0, int steps, int b0, int b1,
                           float *y, float *h_last, float *c_last)
@@ -218,9 +208,9 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         recur_rnn_share sh;
         recur_rnn_share_of(rnn, B, tid, n, &sh);
         const bool own_inputs = recur_rnn_narrow_input(rnn) && !sh.barrier;
-        initial_state(rnn->ws + rnn->plan.hseq, h0, B, H, b0, b1);
+        recur_rnn_seed_rows(rnn->ws + rnn->plan.hseq, h0, H, b0, b1);
         if (rnn->cfg.cell == RECUR_LSTM)
-            initial_state(rnn->ws + rnn->plan.cseq, c0, B, H, b0, b1);
+            recur_rnn_seed_rows(rnn->ws + rnn->plan.cseq, c0, H, b0, b1);
         for (int s0 = 0; s0 < T; s0 += chunk) {
             const int steps = T - s0 < chunk ? T - s0 : chunk;
             if (!own_inputs) {

@@ -96,6 +96,10 @@ size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
 void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
                                const recur_rnn_share *sh, float *work);
 
+/* Rows [b0, b1) of a [batch, H] state: copied from src, or zeros when src is NULL (h0, c0,
+ * and the gradients that seed backward). */
+void recur_rnn_seed_rows(float *dst, const float *src, int H, int b0, int b1);
+
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);
 

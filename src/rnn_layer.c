@@ -348,6 +348,16 @@ recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int times
     return RECUR_OK;
 }
 
+void recur_rnn_seed_rows(float *dst, const float *src, int H, int b0, int b1)
+{
+    for (int b = b0; b < b1; b++) {
+        if (src)
+            memcpy(dst + (size_t)b * H, src + (size_t)b * H, (size_t)H * sizeof(float));
+        else
+            memset(dst + (size_t)b * H, 0, (size_t)H * sizeof(float));
+    }
+}
+
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi)
 {
     int units = (n + unit - 1) / unit;
