@@ -25,6 +25,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--min-time", default="0.2")
     a = ap.parse_args()
+    for build in a.builds:
+        if not os.access(os.path.join(build, "benchmarks", "bench_rnn"), os.X_OK):
+            ap.error(f"{build}: no benchmarks/bench_rnn (build with RECUR_BUILD_BENCHMARKS=ON)")
 
     times = collections.defaultdict(list)
     order = []
