@@ -65,10 +65,21 @@ static void pack_b_block(int nr, int kc, int nc, const float *b, int ldb, bool t
     }
 }
 
+const float *recur_packed_b_at(const recur_kernels *kt, const float *packed, int k, int n,
+                              int pc, int col)
+{
+    const size_t panels = (size_t)(n + kt->nr - 1) / (size_t)kt->nr;
+    const int kc = min_int(RECUR_GEMM_KC, k - pc);
+    return packed + (size_t)pc * panels * (size_t)kt->nr +
+           (size_t)(col / kt->nr) * (size_t)kc * (size_t)kt->nr;
+}
+
 void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb, bool trans_b,
                   float *packed)
 {
-    pack_b_block(kt->nr, k, n, b, ldb, trans_b, contiguous, 0, 0, packed);
+    for (int pc = 0; pc < k; pc += RECUR_GEMM_KC)
+        pack_b_block(kt->nr, min_int(RECUR_GEMM_KC, k - pc), n, b, ldb, trans_b, contiguous, pc,
+                     0, (float *)recur_packed_b_at(kt, packed, k, n, pc, 0));
 }
 
 /* op(A)[i0:i0+mc, k0:k0+kc] → panels of kc×MR (MR row values per k), zero-padded rows.
@@ -167,8 +178,8 @@ static void gemm_loops(const recur_kernels *kt, int m, int n, int k, const float
             const float *bblock;
             size_t panel_stride;
             if (packed_b) {
-                panel_stride = (size_t)k * nr;
-                bblock = packed_b + (size_t)(jc / nr) * panel_stride + (size_t)pc * nr;
+                panel_stride = (size_t)kc * nr;
+                bblock = recur_packed_b_at(kt, packed_b, k, n, pc, jc);
             } else {
                 pack_b_block(nr, kc, nc, b, ldb, trans_b, kr, pc, jc, bpack);
                 panel_stride = (size_t)kc * nr;
@@ -236,20 +247,21 @@ void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const
 }
 
 void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, float *c, int ldc, bool accumulate)
+                        const float *packed_b, int packed_n, int j0, float *c, int ldc,
+                        bool accumulate)
 {
     if (no_product(m, n, k, c, ldc, accumulate))
         return;
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
-    const size_t b_stride = (size_t)k * nr;
     for (int pc = 0; pc < k; pc += RECUR_GEMM_KC) {
         int kc = min_int(RECUR_GEMM_KC, k - pc);
         bool acc = accumulate || pc > 0;
+        const float *bblock = recur_packed_b_at(kt, packed_b, k, packed_n, pc, j0);
         for (int ic = 0; ic < m; ic += mc_max) {
             int mc = min_int(mc_max, m - ic);
             for (int jr = 0; jr < n; jr += nr) {
-                const float *bp = packed_b + (size_t)(jr / nr) * b_stride + (size_t)pc * nr;
+                const float *bp = bblock + (size_t)(jr / nr) * kc * nr;
                 int w = min_int(nr, n - jr);
                 for (int ir = ic; ir < ic + mc; ir += mr)
                     kt->sgemm_ukr_direct(kc, a + (size_t)ir * lda + pc, lda, bp,

@@ -38,9 +38,18 @@ size_t recur_gemm_work_floats(const recur_kernels *kt, int m, int n, int k, bool
 /* Floats that recur_pack_b writes for a k×n operand: ⌈n/NR⌉ panels of k×NR. */
 size_t recur_packed_b_floats(const recur_kernels *kt, int k, int n);
 
-/* Pack op(B)[k,n] into ⌈n/NR⌉ panels, each k rows of NR floats, zero-padded on the right. */
+/* Pack op(B)[k,n] as the driver reads it: for each block of KC rows (the last one shorter)
+ * all ⌈n/NR⌉ panels of those rows, each kc×NR floats, zero-padded on the right. A block is
+ * one contiguous run, so the panels the micro-kernels stream stay spread over every cache
+ * set: panels k×NR apart (k = 512 or more) fell on a quarter or half of L2's sets and
+ * evicted each other. */
 void recur_pack_b(const recur_kernels *kt, int k, int n, const float *b, int ldb, bool trans_b,
                   float *packed);
+
+/* Where the panel holding column col (a multiple of NR) starts, in the KC block of rows
+ * that begins at row pc (a multiple of KC), in a k×n packing. */
+const float *recur_packed_b_at(const recur_kernels *kt, const float *packed, int k, int n,
+                              int pc, int col);
 
 void recur_sgemm(const recur_kernels *kt, int m, int n, int k,
                  const float *a, int lda, bool trans_a,
@@ -66,11 +75,12 @@ void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const
                              int lda, const float *packed_b, const float *bias, float *c,
                              int ldc, float *work);
 
-/* C[m,n] (+)= A·B with A read in place (row-major, not transposed) and B packed by
- * recur_pack_b for this k. packed_b may point at any panel of a wider packing: columns
- * then start at that panel. For an A used once and small enough to stay in cache (one time
- * step's h or dG): no packing, no workspace, the same results bit for bit. */
+/* C[m,n] (+)= A·B[:, j0:j0+n] with A read in place (row-major, not transposed) and B a
+ * k×packed_n packing by recur_pack_b; j0 is a multiple of NR. For an A used once and small
+ * enough to stay in cache (one time step's h or dG): no packing, no workspace, the same
+ * results bit for bit. */
 void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, float *c, int ldc, bool accumulate);
+                        const float *packed_b, int packed_n, int j0, float *c, int ldc,
+                        bool accumulate);
 
 #endif

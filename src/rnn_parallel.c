@@ -82,14 +82,14 @@ void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blo
                         int j1, const float *a, int lda, const float *upk, float *out, int ldo,
                         bool accumulate)
 {
+    const int n = blocks * H;   /* the packing's columns */
     if (j0 == 0 && j1 == H) {
-        recur_sgemm_direct(kt, rows, blocks * H, K, a, lda, upk, out, ldo, accumulate);
+        recur_sgemm_direct(kt, rows, n, K, a, lda, upk, n, 0, out, ldo, accumulate);
         return;
     }
     for (int q = 0; q < blocks; q++) {
         const int col = q * H + j0;
-        recur_sgemm_direct(kt, rows, j1 - j0, K, a, lda,
-                           upk + (size_t)(col / kt->nr) * K * kt->nr, out + col, ldo,
+        recur_sgemm_direct(kt, rows, j1 - j0, K, a, lda, upk, n, col, out + col, ldo,
                            accumulate);
     }
 }

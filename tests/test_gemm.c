@@ -94,9 +94,8 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
             float *pb = aligned_alloc(64, ((nb * sizeof(float)) + 63) & ~(size_t)63);
             recur_pack_b(kt, k, n, b.p, ldb, false, pb);
             int split = (n / kt->nr / 2) * kt->nr;
-            recur_sgemm_direct(kt, m, split, k, a.p, lda, pb, c.p, ldc, accumulate);
-            recur_sgemm_direct(kt, m, n - split, k, a.p, lda,
-                               pb + (size_t)(split / kt->nr) * k * kt->nr, c.p + split, ldc,
+            recur_sgemm_direct(kt, m, split, k, a.p, lda, pb, n, 0, c.p, ldc, accumulate);
+            recur_sgemm_direct(kt, m, n - split, k, a.p, lda, pb, n, split, c.p + split, ldc,
                                accumulate);
             free(pb);
         } else if (f == TN_GROUPED) {
