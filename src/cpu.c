@@ -25,8 +25,21 @@ void recur_cpu_detect(recur_cpu_info *info)
     memset(info, 0, sizeof *info);
     add_feature(info, "x86_64");
     unsigned int a, b, c, d;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        char vendor[13];
+        memcpy(vendor, &b, 4);
+        memcpy(vendor + 4, &d, 4);
+        memcpy(vendor + 8, &c, 4);
+        vendor[12] = '\0';
+        info->vendor = strcmp(vendor, "GenuineIntel") == 0   ? RECUR_CPU_VENDOR_INTEL
+                       : strcmp(vendor, "AuthenticAMD") == 0 ? RECUR_CPU_VENDOR_AMD
+                                                             : RECUR_CPU_VENDOR_OTHER;
+    }
     if (!__get_cpuid(1, &a, &b, &c, &d))
         return;
+    info->family = (a >> 8) & 0xf;
+    if (info->family == 0xf)
+        info->family += (a >> 20) & 0xff;
     bool sse2 = d & (1u << 26), fma = c & (1u << 12), osxsave = c & (1u << 27);
     bool avx = c & (1u << 28);
     if (sse2)

@@ -5,10 +5,14 @@
 
 #include <stdbool.h>
 
+typedef enum { RECUR_CPU_VENDOR_OTHER, RECUR_CPU_VENDOR_INTEL, RECUR_CPU_VENDOR_AMD } recur_cpu_vendor;
+
 typedef struct {
     bool avx2;      /* AVX2 + FMA + AVX, and the OS saves YMM state */
     bool avx512;    /* AVX-512 F/BW/DQ/VL, and the OS saves ZMM and opmask state */
     bool neon;      /* AArch64 Advanced SIMD */
+    recur_cpu_vendor vendor;
+    unsigned family;   /* x86: CPUID display family (base + extended), e.g. 0x19 for Zen 4 */
     char features[256];
 } recur_cpu_info;
 

@@ -157,6 +157,12 @@ recur_status recur_isa_force(recur_isa isa)
     return s;
 }
 
+const recur_cpu_info *recur_cpu_info_detected(void)
+{
+    pthread_once(&once, init);
+    return &cpu;
+}
+
 const char *recur_cpu_features(void)
 {
     pthread_once(&once, init);

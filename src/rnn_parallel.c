@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dispatch.h"
 #include "error.h"
 #include "gemm.h"
 #include "rnn_internal.h"
@@ -34,6 +35,22 @@ static bool units_possible(const recur_rnn *r, int threads)
     return threads > 1 && r->H % r->kt->nr == 0 && r->H / r->kt->nr >= threads;
 }
 
+/* `auto` splits by units when batch shards would be under this many row tiles. Measured on
+ * the benchmark shapes (AVX-512, 2 threads, H >= 256):
+ * - Intel Xeon: units won by 8-25% for LSTM and GRU at B = 16 and 32 (shards of 1-2
+ *   tiles), and ranged from 16% slower to 3% faster at B = 64: under 4 tiles.
+ * - AMD Zen 4 (family 19h): batch won by 2-21% at B = 16 and 32 for every cell (its
+ *   CCX-local L3 streams all of U to each core each step fast enough), and units won
+ *   only at B = 4 and 8, where a batch shard is under one tile and its GEMM mostly padding.
+ *   Slices of one row also sit side by side there, and each core's stream prefetcher
+ *   pulls the start of its neighbour's slice: the neighbour's gate kernel measured up to
+ *   1.6x slower for it. So: under 1 tile on Zen (family 17h and later). */
+static int unit_split_shard_tiles(void)
+{
+    const recur_cpu_info *cpu = recur_cpu_info_detected();
+    return cpu->vendor == RECUR_CPU_VENDOR_AMD && cpu->family >= 0x17 ? 1 : 4;
+}
+
 bool recur_rnn_unit_split(const recur_rnn *r, int batch, int threads)
 {
     if (!units_possible(r, threads))
@@ -42,11 +59,9 @@ bool recur_rnn_unit_split(const recur_rnn *r, int batch, int threads)
     case RECUR_SPLIT_BATCH: return false;
     case RECUR_SPLIT_UNITS: return true;
     default:
-        /* Measured on the benchmark shapes (AVX-512, 2 threads, H >= 256): units won by
-         * 8-25% for LSTM and GRU when batch shards would be under 4 row tiles (B = 16, 32),
-         * and ranged from 16% slower to 3% faster at B = 64. A SimpleRNN step is a quarter
-         * of an LSTM's, so the barrier weighs more: it gained only at H = 1024. */
-        return r->H >= 256 && batch < 4 * r->kt->mr * threads &&
+        /* A SimpleRNN step is a quarter of an LSTM's, so the barrier weighs more: it
+         * gained only at H = 1024. */
+        return r->H >= 256 && batch < unit_split_shard_tiles() * r->kt->mr * threads &&
                (r->G > 1 || r->H >= 1024);
     }
 }
