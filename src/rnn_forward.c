@@ -17,28 +17,33 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Rows [row0, row1) (row = s·B + b) of the chunk starting at step s0: xt[s, b] =
- * x[b, t(s0 + s)], and for a narrow input also their gates = bias + xt · W in one
- * row_affine call (a GEMM with K = F would only move C in and out). */
+/* Rows [row0, row1) (row = s·B + b) of the chunk starting at step s0, stored from row
+ * `dst` of xt on: xt[s, b] = x[b, t(s0 + s)], and for a narrow input also their gates =
+ * bias + xt · W in one row_affine call (a GEMM with K = F would only move C in and out). */
 static void stage_rows(const recur_rnn *r, int B, int T, int s0, size_t row0, size_t row1,
-                       const float *x)
+                       size_t dst, const float *x)
 {
     const int F = r->F, GH = r->G * r->H;
-    float *xt = r->ws + r->plan.xt;
+    float *xt = r->ws + r->plan.xt + dst * F;
+    int s = s0 + (int)(row0 / (size_t)B), b = (int)(row0 % (size_t)B);
     for (size_t row = row0; row < row1; row++) {
-        const int s = s0 + (int)(row / (size_t)B), b = (int)(row % (size_t)B);
         const int t = r->cfg.go_backwards ? T - 1 - s : s;
         const float *src = x + ((size_t)b * T + t) * F;
+        float *out = xt + (row - row0) * F;
         if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
             for (int f = 0; f < F; f++)
-                xt[row * F + f] = src[f];
+                out[f] = src[f];
         else
-            memcpy(xt + row * F, src, (size_t)F * sizeof(float));
+            memcpy(out, src, (size_t)F * sizeof(float));
+        if (++b == B) {
+            b = 0;
+            s++;
+        }
     }
     if (recur_rnn_narrow_input(r) && row1 > row0)
-        r->kt->row_affine(row1 - row0, (size_t)GH, F, xt + row0 * F, (size_t)F, r->kernel,
-                          (size_t)GH, r->bias_rows > 0 ? r->bias : NULL,
-                          r->ws + r->plan.gates + row0 * GH, (size_t)GH);
+        r->kt->row_affine(row1 - row0, (size_t)GH, F, xt, (size_t)F, r->kernel, (size_t)GH,
+                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + dst * GH,
+                          (size_t)GH);
 }
 
 /* Rows [r0, r1) of the chunk starting at step s0: gates = bias + xt · W, one GEMM over the
@@ -49,7 +54,7 @@ static void input_projection(const recur_rnn *r, int B, int T, int s0, const flo
     const int F = r->F, GH = r->G * r->H;
     const float *xt = r->ws + r->plan.xt;
     float *gates = r->ws + r->plan.gates;
-    stage_rows(r, B, T, s0, (size_t)r0, (size_t)r1, x);
+    stage_rows(r, B, T, s0, (size_t)r0, (size_t)r1, (size_t)r0, x);
     if (recur_rnn_narrow_input(r))
         return;
     if (r->bias_rows > 0)
@@ -84,11 +89,12 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
     float *ws = r->ws;
     for (int s = 0; s < steps; s++) {
-        float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
+        const size_t srow = recur_rnn_step_row(r, B, s) + (size_t)b0;   /* xt, gates, rec, rh */
+        float *g = ws + r->plan.gates + srow * GH;
         const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
         float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
         if (own_inputs)   /* narrow: this step's rows of this thread, xt and gates */
-            stage_rows(r, B, T, s0, (size_t)s * B + sh->b0, (size_t)s * B + sh->b1, x);
+            stage_rows(r, B, T, s0, (size_t)s * B + sh->b0, (size_t)s * B + sh->b1, srow, x);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
@@ -111,7 +117,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
         case RECUR_GRU:
             if (!r->split_u) {
                 if (mine) {
-                    float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
+                    float *q = ws + r->plan.rec + srow * GH;
                     recur_rnn_rec_gemm(kt, rows, H, H, 3, j0, j1, hp, H, r->u_pk, q, GH, false);
                     recur_gru_fwd_args a = {
                         .rows = rows, .units = W, .layout_units = H, .act = act,
@@ -121,7 +127,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                     kt->gru_fwd(&a);
                 }
             } else {
-                float *rh = ws + r->plan.rh + ((size_t)s * B + b0) * H;
+                float *rh = ws + r->plan.rh + srow * H;
                 recur_gru_rb_fwd_args a = { .rows = rows, .units = W, .layout_units = H,
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };

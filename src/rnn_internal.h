@@ -18,6 +18,9 @@
  * The per-step regions hold `chunk` steps: all T in training mode, fewer in inference. */
 typedef struct {
     int chunk;
+    int step_slots;            /* steps xt, gates, rec and rh hold: chunk, or 1 when each
+                                * step is projected and consumed at once and nothing is
+                                * kept (narrow-input inference under a batch split) */
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
     bool wgrad_blocked;        /* small layers: weight gradients in blocks summed by the
@@ -76,6 +79,12 @@ void recur_rnn_share_of(const recur_rnn *rnn, int batch, int tid, int nthreads,
 
 /* F narrower than a GEMM row tile: the input products run as row updates and dots. */
 static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
+
+/* Row, in xt, gates, rec and rh, of batch row 0 of step s of the chunk. */
+static inline size_t recur_rnn_step_row(const recur_rnn *r, int batch, int s)
+{
+    return r->plan.step_slots == 1 ? 0 : (size_t)s * (size_t)batch;
+}
 
 /* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
  * out[rows, q·H + j] (+)= A · U[:, q·H + j], A row-major (rows × K, lda apart, read in

@@ -247,17 +247,22 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     const bool train = !r->inference;
     size_t at = 0;
     p->chunk = chunk;
+    p->unit_split = recur_rnn_unit_split(r, batch, threads);
+    /* Narrow-input inference under a batch split projects each step's rows just before
+     * the step and keeps nothing: one slot of step rows, reused, stays in L1 (one slot per
+     * chunk step was written back and forth to L2 every step). */
+    p->step_slots = r->inference && recur_rnn_narrow_input(r) && !p->unit_split ? 1 : chunk;
+    const size_t S = (size_t)p->step_slots;
 #define REGION(field, n) do { p->field = at; at += recur_round_floats(n); } while (0)
-    REGION(xt, T * B * F);
-    REGION(gates, T * B * GH);
-    REGION(rec, gru_ra ? T * B * GH : 0);            /* h·U + b_rec, kept for backward */
-    REGION(rh, r->split_u ? T * B * H : 0);          /* r ⊙ h_prev, kept for backward */
+    REGION(xt, S * B * F);
+    REGION(gates, S * B * GH);
+    REGION(rec, gru_ra ? S * B * GH : 0);            /* h·U + b_rec, kept for backward */
+    REGION(rh, r->split_u ? S * B * H : 0);          /* r ⊙ h_prev, kept for backward */
     REGION(hseq, (T + 1) * B * H);
     REGION(cseq, r->cfg.cell == RECUR_LSTM ? (T + 1) * B * H : 0);
     REGION(dh, train ? B * H : 0);
     REGION(dc, train && r->cfg.cell == RECUR_LSTM ? B * H : 0);
     REGION(drh, train && r->split_u ? B * H : 0);
-    p->unit_split = recur_rnn_unit_split(r, batch, threads);
     /* per-thread GEMM packing space for the largest GEMM this plan runs (per-step GEMMs
      * read A in place and need none; narrow inputs skip the input GEMMs) */
     const recur_kernels *kt = r->kt;
