@@ -243,9 +243,10 @@ static void gru_fwd(const recur_gru_fwd_args *a)
             for (int j = 0; j < zr_len; j += VF_LANES) {
                 int n = zr_len - j < VF_LANES ? zr_len - j : VF_LANES;
                 vf qv = ld(q + o + j, n);
-                if (a->rec_bias)
+                if (a->rec_bias) {
                     qv = vf_add(qv, ld(a->rec_bias + o + j, n));
-                st(q + o + j, qv, n);
+                    st(q + o + j, qv, n);
+                }
                 st(g + o + j, act_vec(vf_add(ld(g + o + j, n), qv), a->rec_act), n);
             }
         }
@@ -257,11 +258,12 @@ static void gru_fwd(const recur_gru_fwd_args *a)
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf qh = ld(q + 2 * H + j, n);
-            if (a->rec_bias)
+            if (a->rec_bias) {
                 qh = vf_add(qh, ld(a->rec_bias + 2 * H + j, n));
+                st(q + 2 * H + j, qh, n);
+            }
             vf z = ld(g + j, n), rr = ld(g + H + j, n);
             vf hh = act_vec(vf_add(ld(g + 2 * H + j, n), vf_mul(rr, qh)), a->act);
-            st(q + 2 * H + j, qh, n);
             st(g + 2 * H + j, hh, n);
             st(h + j, vf_add(vf_mul(z, ld(hp + j, n)), vf_mul(vf_sub(one, z), hh)), n);
         }

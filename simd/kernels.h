@@ -45,8 +45,8 @@ typedef struct {
 /* GRU step forward, reset_after (Keras default):
  *   z = σ(gx_z + rh_z), r = σ(gx_r + rh_r), hh = act(gx_h + r ⊙ rh_h),
  *   h = z ⊙ h_prev + (1 − z) ⊙ hh
- * gates: in gx = x·W + b_in; out z, r, hh. rec: in h_prev·U (bias not yet added);
- * out the same plus rec_bias, kept for backward. */
+ * gates: in gx = x·W + b_in; out z, r, hh. rec: in h_prev·U; with rec_bias, out the same
+ * plus rec_bias (kept for backward); without, read only (the caller's GEMM added b_rec). */
 typedef struct {
     int rows, units;
     recur_activation act, rec_act;

@@ -246,12 +246,10 @@ void recur_sgemm_packed_bias(const recur_kernels *kt, int m, int n, int k, const
                bias, work);
 }
 
-void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
-                        const float *packed_b, int packed_n, int j0, float *c, int ldc,
-                        bool accumulate)
+static void direct_loops(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                         const float *packed_b, int packed_n, int j0, const float *bias,
+                         float *c, int ldc, bool accumulate)
 {
-    if (no_product(m, n, k, c, ldc, accumulate))
-        return;
     const int mr = kt->mr, nr = kt->nr;
     const int mc_max = (RECUR_GEMM_MC / mr) * mr;
     for (int pc = 0; pc < k; pc += RECUR_GEMM_KC) {
@@ -263,11 +261,35 @@ void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const floa
             for (int jr = 0; jr < n; jr += nr) {
                 const float *bp = bblock + (size_t)(jr / nr) * kc * nr;
                 int w = min_int(nr, n - jr);
+                const float *bt = bias && !acc ? bias + jr : NULL;
                 for (int ir = ic; ir < ic + mc; ir += mr)
                     kt->sgemm_ukr_direct(kc, a + (size_t)ir * lda + pc, lda, bp,
                                          c + (size_t)ir * ldc + jr, ldc, min_int(mr, m - ir),
-                                         w, acc, NULL);
+                                         w, acc, bt);
             }
         }
     }
+}
+
+void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const float *a, int lda,
+                        const float *packed_b, int packed_n, int j0, float *c, int ldc,
+                        bool accumulate)
+{
+    if (no_product(m, n, k, c, ldc, accumulate))
+        return;
+    direct_loops(kt, m, n, k, a, lda, packed_b, packed_n, j0, NULL, c, ldc, accumulate);
+}
+
+void recur_sgemm_direct_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, int packed_n, int j0,
+                             const float *bias, float *c, int ldc)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0) {   /* no product: every row is the bias */
+        for (int i = 0; i < m; i++)
+            memcpy(c + (size_t)i * ldc, bias, (size_t)n * sizeof(float));
+        return;
+    }
+    direct_loops(kt, m, n, k, a, lda, packed_b, packed_n, j0, bias, c, ldc, false);
 }

@@ -83,4 +83,10 @@ void recur_sgemm_direct(const recur_kernels *kt, int m, int n, int k, const floa
                         const float *packed_b, int packed_n, int j0, float *c, int ldc,
                         bool accumulate);
 
+/* C[m,n] = A·B[:, j0:j0+n] + bias[0:n] (added to every row, in the epilogue), as
+ * recur_sgemm_direct otherwise. */
+void recur_sgemm_direct_bias(const recur_kernels *kt, int m, int n, int k, const float *a,
+                             int lda, const float *packed_b, int packed_n, int j0,
+                             const float *bias, float *c, int ldc);
+
 #endif

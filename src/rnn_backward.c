@@ -106,8 +106,9 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
 #pragma omp barrier   /* drh = dG_h · U_hᵀ reads every unit of dG_h */
                 }
                 if (mine) {
-                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, g + 2 * H, GH, r->uht_pk, drh,
-                                       H, false);
+                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                        .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = j0, .j1 = j1,
+                        .a = g + 2 * H, .lda = GH, .upk = r->uht_pk, .out = drh, .ldo = H });
                     kt->gru_rb_bwd2(&a);
                 }
                 /* then dh_prev += dG_zr · U_zrᵀ */
@@ -120,7 +121,9 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
         }
         if (mine) {
             const int K = r->split_u ? 2 * H : GH;
-            recur_rnn_rec_gemm(kt, rows, H, K, 1, j0, j1, dsrc, GH, r->ut_pk, dh, H, acc);
+            recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                .rows = rows, .H = H, .K = K, .blocks = 1, .j0 = j0, .j1 = j1, .a = dsrc,
+                .lda = GH, .upk = r->ut_pk, .out = dh, .ldo = H, .accumulate = acc });
         }
         if (dx_rows)
             input_gradient_rows(r, B, T, s, dx_rows, sh->b0, sh->b1);

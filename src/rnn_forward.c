@@ -98,14 +98,18 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
-                recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, hp, H, r->u_pk, g, H, true);
+                recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                    .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = j0, .j1 = j1, .a = hp,
+                    .lda = H, .upk = r->u_pk, .out = g, .ldo = H, .accumulate = true });
                 /* h (= act output) is kept as the gate value too: backward reads act'(h) */
                 act_rows(kt, act, rows, H, j0, j1, g, h);
             }
             break;
         case RECUR_LSTM:
             if (mine) {
-                recur_rnn_rec_gemm(kt, rows, H, H, 4, j0, j1, hp, H, r->u_pk, g, GH, true);
+                recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                    .rows = rows, .H = H, .K = H, .blocks = 4, .j0 = j0, .j1 = j1, .a = hp,
+                    .lda = H, .upk = r->u_pk, .out = g, .ldo = GH, .accumulate = true });
                 recur_lstm_fwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0,
@@ -118,11 +122,14 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
             if (!r->split_u) {
                 if (mine) {
                     float *q = ws + r->plan.rec + srow * GH;
-                    recur_rnn_rec_gemm(kt, rows, H, H, 3, j0, j1, hp, H, r->u_pk, q, GH, false);
+                    /* q = h_prev·U + b_rec: the bias added in the GEMM's epilogue */
+                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                        .rows = rows, .H = H, .K = H, .blocks = 3, .j0 = j0, .j1 = j1,
+                        .a = hp, .lda = H, .upk = r->u_pk, .out = q, .ldo = GH,
+                        .bias = r->bias_rows == 2 ? r->bias + GH : NULL });
                     recur_gru_fwd_args a = {
                         .rows = rows, .units = W, .layout_units = H, .act = act,
-                        .rec_act = ract, .gates = g + j0, .rec = q + j0,
-                        .rec_bias = r->bias_rows == 2 ? r->bias + GH + j0 : NULL,
+                        .rec_act = ract, .gates = g + j0, .rec = q + j0, .rec_bias = NULL,
                         .h_prev = hp + j0, .h = h + j0 };
                     kt->gru_fwd(&a);
                 }
@@ -132,15 +139,20 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };
                 if (mine) {
-                    recur_rnn_rec_gemm(kt, rows, H, H, 2, j0, j1, hp, H, r->u_pk, g, GH, true);
+                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                        .rows = rows, .H = H, .K = H, .blocks = 2, .j0 = j0, .j1 = j1,
+                        .a = hp, .lda = H, .upk = r->u_pk, .out = g, .ldo = GH,
+                        .accumulate = true });
                     kt->gru_rb_fwd1(&a);
                 }
                 if (sh->barrier) {
 #pragma omp barrier   /* (r ⊙ h_prev) · U_h needs every unit of rh */
                 }
                 if (mine) {
-                    recur_rnn_rec_gemm(kt, rows, H, H, 1, j0, j1, rh, H, r->uh_pk, g + 2 * H, GH,
-                                       true);
+                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                        .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = j0, .j1 = j1,
+                        .a = rh, .lda = H, .upk = r->uh_pk, .out = g + 2 * H, .ldo = GH,
+                        .accumulate = true });
                     kt->gru_rb_fwd2(&a);
                 }
             }

@@ -87,12 +87,20 @@ static inline size_t recur_rnn_step_row(const recur_rnn *r, int batch, int s)
 }
 
 /* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
- * out[rows, q·H + j] (+)= A · U[:, q·H + j], A row-major (rows × K, lda apart, read in
- * place), U packed by recur_pack_b (K × blocks·H). A slice (not [0, H)) needs H and j0
- * multiples of NR. */
-void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
-                        int j1, const float *a, int lda, const float *upk, float *out, int ldo,
-                        bool accumulate);
+ * out[rows, q·H + j] (+)= A · U[:, q·H + j] (+ bias[q·H + j] when not accumulating),
+ * A row-major (rows × K, lda apart, read in place), U packed by recur_pack_b
+ * (K × blocks·H). A slice (not [0, H)) needs H and j0 multiples of NR. */
+typedef struct {
+    int rows, H, K, blocks, j0, j1;
+    const float *a;
+    int lda;
+    const float *upk;
+    float *out;
+    int ldo;
+    bool accumulate;
+    const float *bias;         /* [blocks·H], or NULL; only without accumulate */
+} recur_rnn_step_product;
+void recur_rnn_rec_gemm(const recur_kernels *kt, const recur_rnn_step_product *p);
 
 /* Small layers' weight gradients (src/rnn_wgrad.c), in blocks of one batch group of this
  * many rows over a run of time steps, each summed by the thread that owns those rows. */

@@ -93,18 +93,25 @@ void recur_rnn_share_of(const recur_rnn *r, int batch, int tid, int nthreads,
     }
 }
 
-void recur_rnn_rec_gemm(const recur_kernels *kt, int rows, int H, int K, int blocks, int j0,
-                        int j1, const float *a, int lda, const float *upk, float *out, int ldo,
-                        bool accumulate)
+/* Columns [col, col + w) of the step product. */
+static void product_columns(const recur_kernels *kt, const recur_rnn_step_product *p, int col,
+                            int w)
 {
-    const int n = blocks * H;   /* the packing's columns */
-    if (j0 == 0 && j1 == H) {
-        recur_sgemm_direct(kt, rows, n, K, a, lda, upk, n, 0, out, ldo, accumulate);
+    const int n = p->blocks * p->H;   /* the packing's columns */
+    if (p->bias && !p->accumulate)
+        recur_sgemm_direct_bias(kt, p->rows, w, p->K, p->a, p->lda, p->upk, n, col,
+                                p->bias + col, p->out + col, p->ldo);
+    else
+        recur_sgemm_direct(kt, p->rows, w, p->K, p->a, p->lda, p->upk, n, col, p->out + col,
+                           p->ldo, p->accumulate);
+}
+
+void recur_rnn_rec_gemm(const recur_kernels *kt, const recur_rnn_step_product *p)
+{
+    if (p->j0 == 0 && p->j1 == p->H) {
+        product_columns(kt, p, 0, p->blocks * p->H);
         return;
     }
-    for (int q = 0; q < blocks; q++) {
-        const int col = q * H + j0;
-        recur_sgemm_direct(kt, rows, j1 - j0, K, a, lda, upk, n, col, out + col, ldo,
-                           accumulate);
-    }
+    for (int q = 0; q < p->blocks; q++)
+        product_columns(kt, p, q * p->H + p->j0, p->j1 - p->j0);
 }

@@ -16,11 +16,12 @@
 static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257 };
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
-enum form { NN_PACKED, NT, TN, NN, DIRECT, PACKED_BIAS, TN_GROUPED };
+enum form { NN_PACKED, NT, TN, NN, DIRECT, PACKED_BIAS, TN_GROUPED, DIRECT_BIAS };
 static const char *const form_names[] = { "A·B (packed B)", "A·Bᵀ", "Aᵀ·B", "A·B",
                                           "A·B (A in place, B packed, two column ranges)",
                                           "A·B + bias (packed B)",
-                                          "Aᵀ·B, k rows 3 of every 5" };
+                                          "Aᵀ·B, k rows 3 of every 5",
+                                          "A·B + bias (A in place, B packed, two column ranges)" };
 /* TN_GROUPED: logical k row q is stored row (q / 3)·5 + q % 3 of A and B */
 enum { GRP = 3, GSTRIDE = 5 };
 static int stored_row(enum form f, int q)
@@ -37,7 +38,8 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
     const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
     const int krows = f == TN_GROUPED ? (k + GRP - 1) / GRP * GSTRIDE : k;
     const int arows = ta ? krows : m, brows = tb ? n : krows;
-    const bool accumulate = f != PACKED_BIAS && ((m + n + k) & 1) != 0;
+    const bool with_bias = f == PACKED_BIAS || f == DIRECT_BIAS;
+    const bool accumulate = !with_bias && ((m + n + k) & 1) != 0;
     guarded a = guarded_alloc((size_t)arows * lda, 1);
     guarded b = guarded_alloc((size_t)brows * ldb, 3);
     rng_fill(rng, a.p, a.n, -1.0f, 1.0f);
@@ -57,7 +59,7 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
                 sa += fabs(av * bv);
             }
             double c = accumulate ? c0[(size_t)i * ldc + j]
-                       : f == PACKED_BIAS ? c0[(size_t)(m - 1) * ldc + j] : 0.0;
+                       : with_bias ? c0[(size_t)(m - 1) * ldc + j] : 0.0;
             ref[(size_t)i * n + j] = s + c;
             mag[(size_t)i * n + j] = sa + fabs(c);
         }
@@ -98,6 +100,19 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
             recur_sgemm_direct(kt, m, n - split, k, a.p, lda, pb, n, split, c.p + split, ldc,
                                accumulate);
             free(pb);
+        } else if (f == DIRECT_BIAS) {
+            /* the bias is C0's last row (copied: C is overwritten), split as DIRECT's columns */
+            size_t nb = recur_packed_b_floats(kt, k, n);
+            float *pb = aligned_alloc(64, ((nb * sizeof(float)) + 63) & ~(size_t)63);
+            float *bias = malloc(sizeof(float) * (size_t)n);
+            memcpy(bias, c0 + (size_t)(m - 1) * ldc, sizeof(float) * (size_t)n);
+            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
+            int split = (n / kt->nr / 2) * kt->nr;
+            recur_sgemm_direct_bias(kt, m, split, k, a.p, lda, pb, n, 0, bias, c.p, ldc);
+            recur_sgemm_direct_bias(kt, m, n - split, k, a.p, lda, pb, n, split, bias + split,
+                                    c.p + split, ldc);
+            free(pb);
+            free(bias);
         } else if (f == TN_GROUPED) {
             recur_sgemm_tn_grouped(kt, m, n, k, a.p, lda, b.p, ldb, GRP, GSTRIDE, c.p, ldc,
                                    accumulate, work);
@@ -152,6 +167,7 @@ static void test_tn(void **state) { (void)state; run_form(TN); }
 static void test_direct(void **state) { (void)state; run_form(DIRECT); }
 static void test_packed_bias(void **state) { (void)state; run_form(PACKED_BIAS); }
 static void test_tn_grouped(void **state) { (void)state; run_form(TN_GROUPED); }
+static void test_direct_bias(void **state) { (void)state; run_form(DIRECT_BIAS); }
 
 /* Sizes that cross the cache blocks (KC = 256, MC = 144, NC = 1024). */
 static void test_block_edges(void **state)
@@ -167,9 +183,11 @@ static void test_block_edges(void **state)
     check_one(tables, nt, DIRECT, 150, 1030, 520, &rng);
     check_one(tables, nt, PACKED_BIAS, 150, 1030, 520, &rng);
     check_one(tables, nt, TN_GROUPED, 145, 1100, 300, &rng);
+    check_one(tables, nt, DIRECT_BIAS, 150, 1030, 520, &rng);
 }
 
-/* k = 0: C is zeroed (overwrite) or left alone (accumulate). */
+/* k = 0: C is zeroed (overwrite) or left alone (accumulate); with a bias, every row of C
+ * is the bias. */
 static void test_k_zero(void **state)
 {
     (void)state;
@@ -183,6 +201,10 @@ static void test_k_zero(void **state)
         recur_sgemm(tables[t], 2, 3, 0, NULL, 1, false, NULL, 1, false, c, 3, false, work);
         for (int i = 0; i < 6; i++)
             assert_true(c[i] == 0.0f);
+        const float bias[3] = { 7, 8, 9 };
+        recur_sgemm_direct_bias(tables[t], 2, 3, 0, NULL, 1, NULL, 3, 0, bias, c, 3);
+        for (int i = 0; i < 6; i++)
+            assert_true(c[i] == bias[i % 3]);
     }
 }
 
@@ -195,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_packed_bias),
         cmocka_unit_test(test_tn_grouped),
+        cmocka_unit_test(test_direct_bias),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_k_zero),
     };
