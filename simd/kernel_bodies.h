@@ -62,11 +62,13 @@ static inline vf act_grad_vec(vf y, recur_activation act)
 
 /* A element (i, k) is a[i·rs + k·ks]: packed panels (rs = 1, ks = MR) or rows of a plain
  * row-major matrix (rs = lda, ks = 1). Rows past `arows` repeat the last valid row, so a
- * plain matrix is never read past its end; their results are not stored. */
+ * plain matrix is never read past its end; their results are not stored. The tile is nv
+ * vectors wide (a constant at each call: SGEMM_NV, or half of it for a panel whose columns
+ * fit in half, so its zero padding is not multiplied); panels keep their NR stride. */
 static inline __attribute__((always_inline)) void
 sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
            const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate,
-           const float *restrict bias)
+           const float *restrict bias, const int nv)
 {
     vf acc[SGEMM_MR][SGEMM_NV];
     const float *ar[SGEMM_MR];
@@ -74,7 +76,7 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     for (int i = 0; i < SGEMM_MR; i++) {
         ar[i] = a + (size_t)(i < arows ? i : arows - 1) * rs;
 #pragma GCC unroll 8
-        for (int v = 0; v < SGEMM_NV; v++)
+        for (int v = 0; v < nv; v++)
             acc[i][v] = vf_zero();
     }
     /* The C tile is touched once, at the end; its rows are often a power-of-two apart
@@ -88,27 +90,27 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     for (int k = 0; k < kc; k++) {
         vf b[SGEMM_NV];
 #pragma GCC unroll 8
-        for (int v = 0; v < SGEMM_NR; v += 16)
+        for (int v = 0; v < nv * VF_LANES; v += 16)
             __builtin_prefetch(bp + SGEMM_PREFETCH_K * SGEMM_NR + v, 0, 3);
 #pragma GCC unroll 8
-        for (int v = 0; v < SGEMM_NV; v++)
+        for (int v = 0; v < nv; v++)
             b[v] = vf_loadu(bp + v * VF_LANES);
 #pragma GCC unroll 32
         for (int i = 0; i < SGEMM_MR; i++) {
             vf av = vf_set1(ar[i][(size_t)k * ks]);
 #pragma GCC unroll 8
-            for (int v = 0; v < SGEMM_NV; v++)
+            for (int v = 0; v < nv; v++)
                 acc[i][v] = vf_fma(av, b[v], acc[i][v]);
         }
         bp += SGEMM_NR;
     }
 
-    if (m == SGEMM_MR && n == SGEMM_NR) {   /* full tile: straight-line, no masks */
+    if (m == SGEMM_MR && n == nv * VF_LANES) {   /* full tile: straight-line, no masks */
 #pragma GCC unroll 32
         for (int i = 0; i < SGEMM_MR; i++) {
             float *ci = c + (size_t)i * ldc;
 #pragma GCC unroll 8
-            for (int v = 0; v < SGEMM_NV; v++) {
+            for (int v = 0; v < nv; v++) {
                 vf r = acc[i][v];
                 if (accumulate)
                     r = vf_add(r, vf_loadu(ci + v * VF_LANES));
@@ -122,7 +124,7 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     for (int i = 0; i < m; i++) {
         float *ci = c + (size_t)i * ldc;
 #pragma GCC unroll 8
-        for (int v = 0; v < SGEMM_NV; v++) {
+        for (int v = 0; v < nv; v++) {
             int col = v * VF_LANES;
             if (col >= n)
                 break;
@@ -142,7 +144,14 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
                       float *restrict c, int ldc, int m, int n, int accumulate,
                       const float *restrict bias)
 {
-    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias);
+#if SGEMM_NV % 2 == 0
+    if (n <= SGEMM_NR / 2) {
+        sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias,
+                   SGEMM_NV / 2);
+        return;
+    }
+#endif
+    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV);
 }
 
 /* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
@@ -151,7 +160,13 @@ static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const flo
                              float *restrict c, int ldc, int m, int n, int accumulate,
                              const float *restrict bias)
 {
-    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias);
+#if SGEMM_NV % 2 == 0
+    if (n <= SGEMM_NR / 2) {
+        sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV / 2);
+        return;
+    }
+#endif
+    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV);
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */
