@@ -4,7 +4,8 @@
  * dX = dG·Wᵀ are then each one GEMM over all T·B rows (small layers sum their weight
  * gradients in blocks instead, src/rnn_wgrad.c; a narrow input's dX is done row by row
  * inside the recurrence). dG overwrites the kept gates in place: step t's
- * activations are not needed once step t is done. */
+ * activations are not needed once step t is done. In a sharded plan each shard runs its
+ * recurrence and its dX on its own slab; only the blocked weight gradients meet. */
 #include <omp.h>
 #include <string.h>
 
@@ -21,8 +22,9 @@ static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *
 {
     const int F = r->F, GH = r->G * r->H;
     const int t = r->cfg.go_backwards ? T - 1 - s : s;
+    const float *dg0 = recur_rnn_row(r, RECUR_RGN_GATES, B, s, b0);
     for (int b = b0; b < b1; b++) {
-        const float *dg = r->ws + r->plan.gates + ((size_t)s * B + b) * GH;
+        const float *dg = dg0 + (size_t)(b - b0) * GH;
         for (int f = 0; f < F; f++)
             dx[((size_t)b * T + t) * F + f] = r->kt->dot((size_t)GH, dg,
                                                          r->kernel + (size_t)f * GH);
@@ -53,12 +55,17 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
     const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws;
-    float *dh = ws + r->plan.dh + (size_t)b0 * H;      /* gradient reaching h_s */
+    float *dh = recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0);     /* gradient reaching h_s */
+    float *dc = recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0);
+    float *drh = recur_rnn_row(r, RECUR_RGN_DRH, B, 0, b0);
+    const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
+    const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
+    const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
+    const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     for (int s = T - 1; s >= 0; s--) {
-        float *g = ws + r->plan.gates + ((size_t)s * B + b0) * GH;
-        const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
-        const float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        float *g = recur_rnn_at(wg, s);
+        const float *hp = recur_rnn_at(wh, s);
+        const float *h = recur_rnn_at(wh, s + 1);
         if (mine && dy)
             for (int b = 0; b < rows; b++)
                 kt->axpy((size_t)W, 1.0f, dy + ((size_t)(b0 + b) * T + s) * H + j0,
@@ -75,16 +82,14 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
             if (mine) {
                 recur_lstm_bwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
-                    .gates = g + j0,
-                    .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H + j0,
-                    .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H + j0,
-                    .dh = dh + j0, .dc = ws + r->plan.dc + (size_t)b0 * H + j0 };
+                    .gates = g + j0, .c_prev = recur_rnn_at(wc, s) + j0,
+                    .c = recur_rnn_at(wc, s + 1) + j0, .dh = dh + j0, .dc = dc + j0 };
                 kt->lstm_bwd(&a);
             }
             break;
         case RECUR_GRU:
             if (!r->split_u) {
-                float *q = ws + r->plan.rec + ((size_t)s * B + b0) * GH;
+                float *q = recur_rnn_at(wq, s);
                 if (mine) {
                     recur_gru_bwd_args a = { .rows = rows, .units = W, .layout_units = H,
                                              .act = act, .rec_act = ract, .gates = g + j0,
@@ -95,7 +100,6 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                 dsrc = q;
                 acc = true;
             } else {
-                float *drh = ws + r->plan.drh + (size_t)b0 * H;
                 recur_gru_rb_bwd_args a = { .rows = rows, .units = W, .layout_units = H,
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .dh = dh + j0, .drh = drh + j0,
@@ -136,11 +140,12 @@ static void rec_weight_product(const recur_rnn *r, int rows, int j0, int j1, flo
 {
     const recur_kernels *kt = r->kt;
     const int H = r->H, GH = r->G * r->H;
-    const float *ws = r->ws, *dg = ws + r->plan.gates, *hprev = ws + r->plan.hseq;
+    const float *ws = r->ws, *dg = ws + r->plan.rgn[RECUR_RGN_GATES].off;
+    const float *hprev = ws + r->plan.rgn[RECUR_RGN_HSEQ].off;
     float *out = r->drec_kernel;
     if (r->cfg.cell == RECUR_GRU && !r->split_u) {
-        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, ws + r->plan.rec + j0, GH, false,
-                    out + j0, GH, true, work);
+        recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, ws + r->plan.rgn[RECUR_RGN_REC].off + j0,
+                    GH, false, out + j0, GH, true, work);
     } else if (r->split_u) {
         /* dU_zr from h_prev, dU_h from r ⊙ h_prev; columns split at 2H */
         int z0 = j0, z1 = j1 < 2 * H ? j1 : 2 * H;
@@ -149,21 +154,23 @@ static void rec_weight_product(const recur_rnn *r, int rows, int j0, int j1, flo
                         true, work);
         int h0 = j0 > 2 * H ? j0 : 2 * H;
         if (j1 > h0)
-            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rh, H, true, dg + h0, GH, false,
-                        out + h0, GH, true, work);
+            recur_sgemm(kt, H, j1 - h0, rows, ws + r->plan.rgn[RECUR_RGN_RH].off, H, true,
+                        dg + h0, GH, false, out + h0, GH, true, work);
     } else {
         recur_sgemm(kt, H, j1 - j0, rows, hprev, H, true, dg + j0, GH, false, out + j0, GH, true,
                     work);
     }
 }
 
-/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows
- * (large layers: small ones sum theirs in blocks, src/rnn_wgrad.c). */
+/* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows in
+ * time-major order (large layers, one shard: small ones sum theirs in blocks,
+ * src/rnn_wgrad.c). */
 static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *work)
 {
     const recur_kernels *kt = r->kt;
     const int F = r->F, GH = r->G * r->H, rows = T * B, w = j1 - j0;
-    const float *ws = r->ws, *xt = ws + r->plan.xt, *dg = ws + r->plan.gates;
+    const float *ws = r->ws, *xt = ws + r->plan.rgn[RECUR_RGN_XT].off;
+    const float *dg = ws + r->plan.rgn[RECUR_RGN_GATES].off;
     if (w <= 0)
         return;
     /* dW[F, GH] += xtᵀ · dG; for a narrow input, weighted column sums (a GEMM tile would be
@@ -181,33 +188,116 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
         /* db += column sums, rows in a fixed order so results do not depend on threads */
         kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, 0, 0, r->dbias + j0);
         if (r->bias_rows == 2)
-            kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rec + j0, (size_t)GH, NULL, 0, 0,
-                       0, r->dbias + GH + j0);
+            kt->colsum((size_t)rows, (size_t)w, ws + r->plan.rgn[RECUR_RGN_REC].off + j0,
+                       (size_t)GH, NULL, 0, 0, 0, r->dbias + GH + j0);
     }
 }
 
-/* Rows [r0, r1) of dX: dxt = dG · Wᵀ (into the xt region, no longer needed), then scattered
- * back to the batch-major, possibly reversed, user layout; a narrow input's rows go
- * straight to dx, as the recurrence writes them under a batch split. */
-static void input_gradient(recur_rnn *r, int B, int T, float *dx, int r0, int r1, float *work)
+/* dX of `rows` contiguous rows from step s, batch row b (rows run on through the batch and
+ * into the next steps of the same shard): dxt = dG · Wᵀ (into the xt region, no longer
+ * needed), then scattered back to the batch-major, possibly reversed, user layout; a
+ * narrow input's rows go straight to dx, as the recurrence writes them under a batch
+ * split. */
+static void input_gradient(recur_rnn *r, int B, int T, float *dx, int s, int b, int rows,
+                           float *work)
 {
     const int F = r->F, GH = r->G * r->H;
-    float *dxt = r->ws + r->plan.xt;
-    const float *dg = r->ws + r->plan.gates;
-    if (r1 <= r0)
+    const bool narrow = recur_rnn_narrow_input(r);
+    int lo, hi;
+    recur_rnn_shard(&r->plan, B, b, &lo, &hi);
+    if (rows <= 0)
         return;
-    if (recur_rnn_narrow_input(r)) {
-        /* F dot products per row instead of an NR-wide tile, straight into dx */
-        for (int row = r0; row < r1; row++)
-            input_gradient_rows(r, B, T, row / B, dx, row % B, row % B + 1);
-        return;
+    float *dxt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b);
+    if (!narrow)
+        recur_sgemm_packed(r->kt, rows, F, GH, recur_rnn_row(r, RECUR_RGN_GATES, B, s, b), GH,
+                           false, r->wt_pk, dxt, F, false, work);
+    for (int i = 0; i < rows; i++) {
+        if (narrow) {
+            /* F dot products per row instead of an NR-wide tile, straight into dx */
+            input_gradient_rows(r, B, T, s, dx, b, b + 1);
+        } else {
+            const int t = r->cfg.go_backwards ? T - 1 - s : s;
+            memcpy(dx + ((size_t)b * T + t) * F, dxt + (size_t)i * F, (size_t)F * sizeof(float));
+        }
+        if (++b == hi) {
+            b = lo;
+            s++;
+        }
     }
-    recur_sgemm_packed(r->kt, r1 - r0, F, GH, dg + (size_t)r0 * GH, GH, false, r->wt_pk,
-                       dxt + (size_t)r0 * F, F, false, work);
-    for (int row = r0; row < r1; row++) {
-        int s = row / B, b = row % B;
-        int t = r->cfg.go_backwards ? T - 1 - s : s;
-        memcpy(dx + ((size_t)b * T + t) * F, dxt + (size_t)row * F, (size_t)F * sizeof(float));
+}
+
+/* dh0 (and dc0) of batch rows [b0, b1), one shard's, from the carries. */
+static void write_state_gradients(const recur_rnn *r, int B, int b0, int b1, float *dh0,
+                                  float *dc0)
+{
+    const size_t n = (size_t)(b1 - b0) * r->H * sizeof(float);
+    if (dh0)
+        memcpy(dh0 + (size_t)b0 * r->H, recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0), n);
+    if (dc0)
+        memcpy(dc0 + (size_t)b0 * r->H, recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0), n);
+}
+
+/* The carries of batch rows [b0, b1), one shard's, seeded with dh_last (and dc_last). */
+static void seed_carries(const recur_rnn *r, int B, int b0, int b1, const float *dh_last,
+                         const float *dc_last)
+{
+    const int H = r->H;
+    recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0),
+                        dh_last ? dh_last + (size_t)b0 * H : NULL, H, b1 - b0);
+    if (r->cfg.cell == RECUR_LSTM)
+        recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0),
+                            dc_last ? dc_last + (size_t)b0 * H : NULL, H, b1 - b0);
+}
+
+typedef struct {
+    const float *dy, *dh_last, *dc_last;
+    float *dx, *dh0, *dc0;
+} backward_io;
+
+/* One shard of a sharded plan through every step, on its own (a narrow input's dX too). */
+static void backward_shard(recur_rnn *r, int B, int T, int k, const backward_io *io)
+{
+    recur_rnn_share sh = { .j0 = 0, .j1 = r->H, .barrier = false };
+    recur_split_range(B, 1, k, r->plan.shards, &sh.b0, &sh.b1);
+    seed_carries(r, B, sh.b0, sh.b1, io->dh_last, io->dc_last);
+    recurrence_backward(r, B, T, io->dy, &sh, recur_rnn_narrow_input(r) ? io->dx : NULL);
+    write_state_gradients(r, B, sh.b0, sh.b1, io->dh0, io->dc0);
+}
+
+/* One thread's part of a one-shard plan. */
+static void backward_thread(recur_rnn *r, int B, int T, int tid, int n, const backward_io *io,
+                            float *work)
+{
+    const int GH = r->G * r->H;
+    int b0, b1, j0, j1, r0, r1;
+    recur_split_range(B, 1, tid, n, &b0, &b1);
+    recur_rnn_share sh;
+    recur_rnn_share_of(r, B, tid, n, &sh);
+    /* narrow input, batch split: dX of this thread's rows, step by step (NULL: a separate
+     * pass over all rows at the end) */
+    float *dx_rows = recur_rnn_narrow_input(r) && !sh.barrier ? io->dx : NULL;
+    seed_carries(r, B, b0, b1, io->dh_last, io->dc_last);
+    if (sh.barrier) {
+#pragma omp barrier   /* every thread reads all rows of the carries */
+    }
+    recurrence_backward(r, B, T, io->dy, &sh, dx_rows);
+    if (sh.barrier) {
+#pragma omp barrier   /* dh0 rows are complete only when every slice is */
+    }
+    write_state_gradients(r, B, b0, b1, io->dh0, io->dc0);
+#pragma omp barrier
+    if (r->plan.wgrad_blocked) {
+        recur_rnn_block_gradients(r, B, T, tid, n, &sh, work);
+    } else {
+        /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
+         * 128/72 (per-column sums and products do not depend on where the split falls) */
+        recur_split_range(GH, 8, tid, n, &j0, &j1);
+        weight_gradients(r, B, T, j0, j1, work);
+    }
+    if (io->dx && !dx_rows) {
+#pragma omp barrier
+        recur_split_range(T * B, r->kt->mr, tid, n, &r0, &r1);
+        input_gradient(r, B, T, io->dx, r0 / B, r0 % B, r1 - r0, work);
     }
 }
 
@@ -226,53 +316,32 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
     if (rnn->cfg.cell != RECUR_LSTM && (dc_last || dc0))
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_backward: dc_last/dc0 given but the cell is not an LSTM");
-    const int B = rnn->batch, T = rnn->steps, H = rnn->H, GH = rnn->G * rnn->H;
-    const int nthr = rnn->nthreads;
+    const int B = rnn->batch, T = rnn->steps, nthr = rnn->nthreads;
     rnn->have_forward = false;   /* dG overwrites the kept activations */
+    const backward_io io = { dy, dh_last, dc_last, dx, dh0, dc0 };
 
 #pragma omp parallel num_threads(nthr)
     {
         const recur_fpenv fpenv = recur_fpenv_flush_denormals();
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
-        int b0, b1, j0, j1, r0, r1;
-        recur_split_range(B, 1, tid, n, &b0, &b1);
-        recur_rnn_share sh;
-        recur_rnn_share_of(rnn, B, tid, n, &sh);
-        /* narrow input, batch split: dX of this thread's rows, step by step (NULL: a
-         * separate pass over all rows at the end) */
-        float *dx_rows = recur_rnn_narrow_input(rnn) && !sh.barrier ? dx : NULL;
-        recur_rnn_seed_rows(rnn->ws + rnn->plan.dh, dh_last, H, b0, b1);
-        if (rnn->cfg.cell == RECUR_LSTM)
-            recur_rnn_seed_rows(rnn->ws + rnn->plan.dc, dc_last, H, b0, b1);
-        if (sh.barrier) {
-#pragma omp barrier   /* every thread reads all rows of the carries */
-        }
-        recurrence_backward(rnn, B, T, dy, &sh, dx_rows);
-        if (sh.barrier) {
-#pragma omp barrier   /* dh0 rows are complete only when every slice is */
-        }
-        for (int b = b0; b < b1; b++) {
-            if (dh0)
-                memcpy(dh0 + (size_t)b * H, rnn->ws + rnn->plan.dh + (size_t)b * H,
-                       (size_t)H * sizeof(float));
-            if (dc0)
-                memcpy(dc0 + (size_t)b * H, rnn->ws + rnn->plan.dc + (size_t)b * H,
-                       (size_t)H * sizeof(float));
-        }
-#pragma omp barrier
-        if (rnn->plan.wgrad_blocked) {
+        if (rnn->plan.shards > 1) {
+            /* one shard a thread; fewer threads than planned (a nested region) take turns */
+            for (int k = tid; k < rnn->plan.shards; k += n)
+                backward_shard(rnn, B, T, k, &io);
+            /* the same thread sums the blocks of its shards: no barrier before */
+            recur_rnn_share sh;
+            recur_rnn_share_of(rnn, B, tid, n, &sh);
             recur_rnn_block_gradients(rnn, B, T, tid, n, &sh, work);
+            /* a wide input's dX last: it is written over xt, which dW has read by now */
+            for (int k = tid; k < rnn->plan.shards && dx && !recur_rnn_narrow_input(rnn);
+                 k += n) {
+                int b0, b1;   /* the shard's slab is T·(b1 − b0) contiguous rows */
+                recur_split_range(B, 1, k, rnn->plan.shards, &b0, &b1);
+                input_gradient(rnn, B, T, dx, 0, b0, T * (b1 - b0), work);
+            }
         } else {
-            /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
-             * 128/72 (per-column sums and products do not depend on where the split falls) */
-            recur_split_range(GH, 8, tid, n, &j0, &j1);
-            weight_gradients(rnn, B, T, j0, j1, work);
-        }
-        if (dx && !dx_rows) {
-#pragma omp barrier
-            recur_split_range(T * B, rnn->kt->mr, tid, n, &r0, &r1);
-            input_gradient(rnn, B, T, dx, r0, r1, work);
+            backward_thread(rnn, B, T, tid, n, &io, work);
         }
         recur_fpenv_restore(fpenv);
     }

@@ -2,7 +2,8 @@
  * projected at each step by the thread that owns the rows, one row_affine call), then per
  * time step only the recurrent GEMM against the pre-packed U and one fused gate kernel.
  * Each thread owns a batch shard through all time steps, so steps need no
- * synchronisation.
+ * synchronisation; in a sharded plan (src/rnn_internal.h) each shard also projects its own
+ * rows, into a slab of its own, and runs start to end without ever meeting another.
  * With a unit split (src/rnn_parallel.c) threads own hidden-unit slices instead and meet
  * at a barrier after every step.
  * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
@@ -17,52 +18,65 @@
 #include "gemm.h"
 #include "rnn_internal.h"
 
-/* Rows [row0, row1) (row = s·B + b) of the chunk starting at step s0, stored from row
- * `dst` of xt on: xt[s, b] = x[b, t(s0 + s)], and for a narrow input also their gates =
- * bias + xt · W in one row_affine call (a GEMM with K = F would only move C in and out). */
-static void stage_rows(const recur_rnn *r, int B, int T, int s0, size_t row0, size_t row1,
-                       size_t dst, const float *x)
+/* Batch rows [b0, b1) of chunk step s (one shard's, contiguous): xt = x[b, t(s0 + s)], and
+ * for a narrow input also their gates = bias + xt · W in one row_affine call (a GEMM with
+ * K = F would only move C in and out). */
+static void stage_rows(const recur_rnn *r, int B, int T, int s0, int s, int b0, int b1,
+                       const float *x)
 {
     const int F = r->F, GH = r->G * r->H;
-    float *xt = r->ws + r->plan.xt + dst * F;
-    int s = s0 + (int)(row0 / (size_t)B), b = (int)(row0 % (size_t)B);
-    for (size_t row = row0; row < row1; row++) {
-        const int t = r->cfg.go_backwards ? T - 1 - s : s;
+    const int t = r->cfg.go_backwards ? T - 1 - (s0 + s) : s0 + s;
+    float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b0);
+    for (int b = b0; b < b1; b++) {
         const float *src = x + ((size_t)b * T + t) * F;
-        float *out = xt + (row - row0) * F;
+        float *out = xt + (size_t)(b - b0) * F;
         if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
             for (int f = 0; f < F; f++)
                 out[f] = src[f];
         else
             memcpy(out, src, (size_t)F * sizeof(float));
-        if (++b == B) {
-            b = 0;
-            s++;
-        }
     }
-    if (recur_rnn_narrow_input(r) && row1 > row0)
-        r->kt->row_affine(row1 - row0, (size_t)GH, F, xt, (size_t)F, r->kernel, (size_t)GH,
-                          r->bias_rows > 0 ? r->bias : NULL, r->ws + r->plan.gates + dst * GH,
-                          (size_t)GH);
+    if (recur_rnn_narrow_input(r) && b1 > b0)
+        r->kt->row_affine((size_t)(b1 - b0), (size_t)GH, F, xt, (size_t)F, r->kernel,
+                          (size_t)GH, r->bias_rows > 0 ? r->bias : NULL,
+                          recur_rnn_row(r, RECUR_RGN_GATES, B, s, b0), (size_t)GH);
 }
 
-/* Rows [r0, r1) of the chunk starting at step s0: gates = bias + xt · W, one GEMM over the
- * rows unless the input is narrow. */
+/* gates = bias + xt · W for `rows` contiguous rows starting at chunk step s, batch row b. */
+static void project_rows(const recur_rnn *r, int B, int s, int b, int rows, float *work)
+{
+    const int F = r->F, GH = r->G * r->H;
+    const float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b);
+    float *gates = recur_rnn_row(r, RECUR_RGN_GATES, B, s, b);
+    if (r->bias_rows > 0)
+        recur_sgemm_packed_bias(r->kt, rows, GH, F, xt, F, r->w_pk, r->bias, gates, GH, work);
+    else
+        recur_sgemm_packed(r->kt, rows, GH, F, xt, F, false, r->w_pk, gates, GH, false, work);
+}
+
+/* One shard: rows [r0, r1) (row = s·B + b) of the chunk starting at step s0, staged step by
+ * step, then one GEMM over them unless the input is narrow. */
 static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
                              int r1, float *work)
 {
-    const int F = r->F, GH = r->G * r->H;
-    const float *xt = r->ws + r->plan.xt;
-    float *gates = r->ws + r->plan.gates;
-    stage_rows(r, B, T, s0, (size_t)r0, (size_t)r1, (size_t)r0, x);
-    if (recur_rnn_narrow_input(r))
-        return;
-    if (r->bias_rows > 0)
-        recur_sgemm_packed_bias(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, r->w_pk, r->bias,
-                                gates + (size_t)r0 * GH, GH, work);
-    else
-        recur_sgemm_packed(r->kt, r1 - r0, GH, F, xt + (size_t)r0 * F, F, false, r->w_pk,
-                           gates + (size_t)r0 * GH, GH, false, work);
+    for (int row = r0; row < r1;) {
+        const int s = row / B, b = row % B, e = r1 - s * B < B ? r1 - s * B : B;
+        stage_rows(r, B, T, s0, s, b, e, x);
+        row = s * B + e;
+    }
+    if (!recur_rnn_narrow_input(r) && r1 > r0)
+        project_rows(r, B, r0 / B, r0 % B, r1 - r0, work);
+}
+
+/* A shard's own rows of every step of the chunk: staged step by step, then one GEMM over
+ * its slab (steps × (b1 − b0) contiguous rows). */
+static void shard_projection(const recur_rnn *r, int B, int T, int s0, int steps, int b0,
+                             int b1, const float *x, float *work)
+{
+    for (int s = 0; s < steps; s++)
+        stage_rows(r, B, T, s0, s, b0, b1, x);
+    if (!recur_rnn_narrow_input(r))
+        project_rows(r, B, 0, b0, steps * (b1 - b0), work);
 }
 
 /* Element-wise activation of units [j0, j1) of `rows` rows with row stride H. */
@@ -87,14 +101,17 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
     const bool mine = rows > 0 && W > 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
-    float *ws = r->ws;
+    const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
+    const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
+    const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
+    const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
+    const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
     for (int s = 0; s < steps; s++) {
-        const size_t srow = recur_rnn_step_row(r, B, s) + (size_t)b0;   /* xt, gates, rec, rh */
-        float *g = ws + r->plan.gates + srow * GH;
-        const float *hp = ws + r->plan.hseq + ((size_t)s * B + b0) * H;
-        float *h = ws + r->plan.hseq + ((size_t)(s + 1) * B + b0) * H;
+        float *g = recur_rnn_at(wg, s);
+        const float *hp = recur_rnn_at(wh, s);
+        float *h = recur_rnn_at(wh, s + 1);
         if (own_inputs)   /* narrow: this step's rows of this thread, xt and gates */
-            stage_rows(r, B, T, s0, (size_t)s * B + sh->b0, (size_t)s * B + sh->b1, srow, x);
+            stage_rows(r, B, T, s0, s, sh->b0, sh->b1, x);
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
@@ -113,15 +130,15 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                 recur_lstm_fwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0,
-                    .c_prev = ws + r->plan.cseq + ((size_t)s * B + b0) * H + j0,
-                    .c = ws + r->plan.cseq + ((size_t)(s + 1) * B + b0) * H + j0, .h = h + j0 };
+                    .c_prev = recur_rnn_at(wc, s) + j0, .c = recur_rnn_at(wc, s + 1) + j0,
+                    .h = h + j0 };
                 kt->lstm_fwd(&a);
             }
             break;
         case RECUR_GRU:
             if (!r->split_u) {
                 if (mine) {
-                    float *q = ws + r->plan.rec + srow * GH;
+                    float *q = recur_rnn_at(wq, s);
                     /* q = h_prev·U + b_rec: the bias added in the GEMM's epilogue */
                     recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
                         .rows = rows, .H = H, .K = H, .blocks = 3, .j0 = j0, .j1 = j1,
@@ -134,7 +151,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                     kt->gru_fwd(&a);
                 }
             } else {
-                float *rh = ws + r->plan.rh + srow * H;
+                float *rh = recur_rnn_at(wrh, s);
                 recur_gru_rb_fwd_args a = { .rows = rows, .units = W, .layout_units = H,
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };
@@ -164,34 +181,104 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     }
 }
 
-/* y[b, s0 + s] = h of chunk step s; on the last chunk also the final states. */
+/* y[b, s0 + s] = h of chunk step s for batch rows [b0, b1); on the last chunk also the
+ * final states. */
 static void write_outputs(const recur_rnn *r, int B, int T, int s0, int steps, int b0, int b1,
                           float *y, float *h_last, float *c_last)
 {
     const int H = r->H;
-    const float *hseq = r->ws + r->plan.hseq;
     const size_t row = (size_t)H * sizeof(float);
     for (int b = b0; b < b1; b++) {
+        const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b);
         if (y)
             for (int s = 0; s < steps; s++)
-                memcpy(y + ((size_t)b * T + s0 + s) * H, hseq + ((size_t)(s + 1) * B + b) * H, row);
+                memcpy(y + ((size_t)b * T + s0 + s) * H, recur_rnn_at(wh, s + 1), row);
         if (s0 + steps < T)
             continue;
         if (h_last)
-            memcpy(h_last + (size_t)b * H, hseq + ((size_t)steps * B + b) * H, row);
+            memcpy(h_last + (size_t)b * H, recur_rnn_at(wh, steps), row);
         if (c_last)
-            memcpy(c_last + (size_t)b * H, r->ws + r->plan.cseq + ((size_t)steps * B + b) * H, row);
+            memcpy(c_last + (size_t)b * H, recur_rnn_row(r, RECUR_RGN_CSEQ, B, steps, b), row);
     }
 }
 
-/* The state after a chunk becomes slot 0 of the next one. */
+/* The state of batch rows [b0, b1) (one shard's) after a chunk becomes slot 0 of the next. */
 static void carry_state(const recur_rnn *r, int B, int steps, int b0, int b1)
 {
     const size_t n = (size_t)(b1 - b0) * r->H * sizeof(float);
-    const size_t from = ((size_t)steps * B + b0) * r->H, to = (size_t)b0 * r->H;
-    memcpy(r->ws + r->plan.hseq + to, r->ws + r->plan.hseq + from, n);
+    memcpy(recur_rnn_row(r, RECUR_RGN_HSEQ, B, 0, b0),
+           recur_rnn_row(r, RECUR_RGN_HSEQ, B, steps, b0), n);
     if (r->cfg.cell == RECUR_LSTM)
-        memcpy(r->ws + r->plan.cseq + to, r->ws + r->plan.cseq + from, n);
+        memcpy(recur_rnn_row(r, RECUR_RGN_CSEQ, B, 0, b0),
+               recur_rnn_row(r, RECUR_RGN_CSEQ, B, steps, b0), n);
+}
+
+/* h0 (and c0) of batch rows [b0, b1), one shard's, into slot 0. */
+static void seed_states(const recur_rnn *r, int B, int b0, int b1, const float *h0,
+                        const float *c0)
+{
+    const int H = r->H;
+    recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_HSEQ, B, 0, b0),
+                        h0 ? h0 + (size_t)b0 * H : NULL, H, b1 - b0);
+    if (r->cfg.cell == RECUR_LSTM)
+        recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_CSEQ, B, 0, b0),
+                            c0 ? c0 + (size_t)b0 * H : NULL, H, b1 - b0);
+}
+
+typedef struct {
+    const float *x, *h0, *c0;
+    float *y, *h_last, *c_last;
+} forward_io;
+
+/* One shard of a sharded plan from the first step to the last, on its own. */
+static void forward_shard(const recur_rnn *r, int B, int T, int k, const forward_io *io,
+                          float *work)
+{
+    recur_rnn_share sh = { .j0 = 0, .j1 = r->H, .barrier = false };
+    recur_split_range(B, 1, k, r->plan.shards, &sh.b0, &sh.b1);
+    const bool narrow = recur_rnn_narrow_input(r);
+    seed_states(r, B, sh.b0, sh.b1, io->h0, io->c0);
+    for (int s0 = 0; s0 < T; s0 += r->plan.chunk) {
+        const int steps = T - s0 < r->plan.chunk ? T - s0 : r->plan.chunk;
+        if (!narrow)
+            shard_projection(r, B, T, s0, steps, sh.b0, sh.b1, io->x, work);
+        recurrence(r, B, T, s0, steps, io->x, &sh, narrow);
+        write_outputs(r, B, T, s0, steps, sh.b0, sh.b1, io->y, io->h_last, io->c_last);
+        if (s0 + steps < T)
+            carry_state(r, B, steps, sh.b0, sh.b1);
+    }
+}
+
+/* One thread's part of a one-shard plan: every thread projects a share of each chunk's
+ * rows, then runs its batch rows (or, with a unit split, its units) through the chunk. */
+static void forward_thread(const recur_rnn *r, int B, int T, int tid, int n,
+                           const forward_io *io, float *work)
+{
+    int b0, b1;
+    recur_split_range(B, 1, tid, n, &b0, &b1);
+    recur_rnn_share sh;
+    recur_rnn_share_of(r, B, tid, n, &sh);
+    const bool own_inputs = recur_rnn_narrow_input(r) && !sh.barrier;
+    seed_states(r, B, b0, b1, io->h0, io->c0);
+    for (int s0 = 0; s0 < T; s0 += r->plan.chunk) {
+        const int steps = T - s0 < r->plan.chunk ? T - s0 : r->plan.chunk;
+        if (!own_inputs) {
+            int r0, r1;
+            recur_split_range(steps * B, r->kt->mr, tid, n, &r0, &r1);
+            input_projection(r, B, T, s0, io->x, r0, r1, work);
+#pragma omp barrier
+        }
+        recurrence(r, B, T, s0, steps, io->x, &sh, own_inputs);
+        /* a unit split ends each step with a barrier, so all of h is ready here */
+        if (b1 > b0) {
+            write_outputs(r, B, T, s0, steps, b0, b1, io->y, io->h_last, io->c_last);
+            if (s0 + steps < T)
+                carry_state(r, B, steps, b0, b1);
+        }
+        if (s0 + steps < T && !own_inputs) {
+#pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
+        }
+    }
 }
 
 recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,
@@ -214,45 +301,25 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
     recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr);
     if (s != RECUR_OK)
         return s;
-    const int B = batch, T = timesteps, H = rnn->H, chunk = rnn->plan.chunk;
+    const forward_io io = { x, h0, c0, y, h_last, c_last };
 
 #pragma omp parallel num_threads(nthr)
     {
         const recur_fpenv fpenv = recur_fpenv_flush_denormals();
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
-        int b0, b1;
-        recur_split_range(B, 1, tid, n, &b0, &b1);
-        recur_rnn_share sh;
-        recur_rnn_share_of(rnn, B, tid, n, &sh);
-        const bool own_inputs = recur_rnn_narrow_input(rnn) && !sh.barrier;
-        recur_rnn_seed_rows(rnn->ws + rnn->plan.hseq, h0, H, b0, b1);
-        if (rnn->cfg.cell == RECUR_LSTM)
-            recur_rnn_seed_rows(rnn->ws + rnn->plan.cseq, c0, H, b0, b1);
-        for (int s0 = 0; s0 < T; s0 += chunk) {
-            const int steps = T - s0 < chunk ? T - s0 : chunk;
-            if (!own_inputs) {
-                int r0, r1;
-                recur_split_range(steps * B, rnn->kt->mr, tid, n, &r0, &r1);
-                input_projection(rnn, B, T, s0, x, r0, r1, work);
-#pragma omp barrier
-            }
-            recurrence(rnn, B, T, s0, steps, x, &sh, own_inputs);
-            /* a unit split ends each step with a barrier, so all of h is ready here */
-            if (b1 > b0) {
-                write_outputs(rnn, B, T, s0, steps, b0, b1, y, h_last, c_last);
-                if (s0 + steps < T)
-                    carry_state(rnn, B, steps, b0, b1);
-            }
-            if (s0 + steps < T && !own_inputs) {
-#pragma omp barrier   /* the next chunk's projection overwrites this chunk's gates */
-            }
+        if (rnn->plan.shards > 1) {
+            /* one shard a thread; fewer threads than planned (a nested region) take turns */
+            for (int k = tid; k < rnn->plan.shards; k += n)
+                forward_shard(rnn, batch, timesteps, k, &io, work);
+        } else {
+            forward_thread(rnn, batch, timesteps, tid, n, &io, work);
         }
         recur_fpenv_restore(fpenv);
     }
     rnn->have_forward = !rnn->inference;
-    rnn->batch = B;
-    rnn->steps = T;
+    rnn->batch = batch;
+    rnn->steps = timesteps;
     rnn->nthreads = nthr;
     return RECUR_OK;
 }

@@ -1,9 +1,18 @@
 /* Internal: the recurrent layer's state and memory plan.
  *
- * Internally every sequence is time-major, so the rows of one time step are contiguous and
- * each thread's batch shard is one block: xt [T,B,F], gates [T,B,G·H], hseq [T+1,B,H]
+ * Internally every sequence is time-major: xt [T,B,F], gates [T,B,G·H], hseq [T+1,B,H]
  * (slot 0 is h0), cseq [T+1,B,H] (LSTM). Step s of the internal sequence reads x[:, T-1-s]
- * when go_backwards, and writes y[:, s], which is Keras's output order. */
+ * when go_backwards, and writes y[:, s], which is Keras's output order.
+ *
+ * A step-indexed region is laid out in one of two ways (recur_rnn_row finds a row):
+ * - one shard: the rows of step s are rows [s·B, s·B + B), and each thread's batch rows
+ *   sit beside the other threads' in every step;
+ * - sharded (threads own batch rows and nothing needs all rows in order): each batch shard
+ *   has a slab of its own, its rows of step s at s·(b1 − b0), slabs 1 KB apart. A thread
+ *   then never writes a cache line, or the start of a line stream, that another thread
+ *   writes: with the rows side by side, one core's stream prefetcher pulled the start of
+ *   the next thread's rows every step, and the seed's layers ran up to 2x slower on two
+ *   threads than as two independent half batches. */
 #ifndef RECUR_RNN_INTERNAL_H
 #define RECUR_RNN_INTERNAL_H
 
@@ -14,6 +23,26 @@
 
 #include "../simd/kernels.h"
 
+/* The step-indexed regions of the workspace. */
+typedef enum {
+    RECUR_RGN_XT,              /* [steps, B, F]    the input, time-major */
+    RECUR_RGN_GATES,           /* [steps, B, G·H]  preactivations, then activations, then dG */
+    RECUR_RGN_REC,             /* [steps, B, G·H]  GRU reset_after: h·U + b_rec */
+    RECUR_RGN_RH,              /* [steps, B, H]    GRU reset_before: r ⊙ h_prev */
+    RECUR_RGN_HSEQ,            /* [steps + 1, B, H] */
+    RECUR_RGN_CSEQ,            /* [steps + 1, B, H] LSTM */
+    RECUR_RGN_DH,              /* [B, H] the backward's carries */
+    RECUR_RGN_DC,
+    RECUR_RGN_DRH,
+    RECUR_RGN_COUNT
+} recur_rnn_rgn;
+
+typedef struct {
+    size_t off;                /* floats from the workspace start */
+    size_t slab;               /* floats from one shard's slab to the next */
+    int width, steps;          /* floats per row; steps held (1: one slot, reused) */
+} recur_rnn_region;
+
 /* Offsets (in floats) of the workspace regions for one (batch, timesteps, threads).
  * The per-step regions hold `chunk` steps: all T in training mode, fewer in inference. */
 typedef struct {
@@ -22,12 +51,14 @@ typedef struct {
                                 * step is projected and consumed at once and nothing is
                                 * kept (narrow-input inference under a batch split) */
     bool unit_split;           /* threads own hidden-unit slices, not batch rows */
+    int shards;                /* 1, or the batch shards with slabs of their own */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
     bool wgrad_blocked;        /* small layers: weight gradients in blocks summed by the
                                 * threads owning their rows (src/rnn_wgrad.c); otherwise one
                                 * GEMM over all rows, columns split among threads */
     size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
-    size_t xt, gates, rec, rh, hseq, cseq, dh, dc, drh, wpart, gemm, total;
+    recur_rnn_region rgn[RECUR_RGN_COUNT];
+    size_t wpart, gemm, total;
 } recur_rnn_plan;
 
 /* How the recurrence is divided among threads (src/rnn_parallel.c); RECUR_SPLIT overrides. */
@@ -80,11 +111,59 @@ void recur_rnn_share_of(const recur_rnn *rnn, int batch, int tid, int nthreads,
 /* F narrower than a GEMM row tile: the input products run as row updates and dots. */
 static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
 
-/* Row, in xt, gates, rec and rh, of batch row 0 of step s of the chunk. */
-static inline size_t recur_rnn_step_row(const recur_rnn *r, int batch, int s)
+/* The batch shard holding row b: its index, and its rows [*lo, *hi). One shard holds all. */
+static inline int recur_rnn_shard(const recur_rnn_plan *p, int batch, int b, int *lo, int *hi)
 {
-    return r->plan.step_slots == 1 ? 0 : (size_t)s * (size_t)batch;
+    if (p->shards <= 1) {
+        *lo = 0;
+        *hi = batch;
+        return 0;
+    }
+    /* the inverse of recur_split_range(batch, 1, k, shards) */
+    const int per = batch / p->shards, extra = batch % p->shards;
+    const int k = b < extra * (per + 1) ? b / (per + 1) : extra + (b - extra * (per + 1)) / per;
+    *lo = k * per + (k < extra ? k : extra);
+    *hi = *lo + per + (k < extra ? 1 : 0);
+    return k;
 }
+
+/* Row b (a batch row) of step s in region g. The rows of one shard at one step are
+ * contiguous; recur_rnn_step_rows of them lie between step s and s + 1. A one-slot region
+ * holds every step in slot 0. */
+static inline float *recur_rnn_row(const recur_rnn *r, recur_rnn_rgn g, int batch, int s, int b)
+{
+    const recur_rnn_region *rg = &r->plan.rgn[g];
+    int lo, hi;
+    const int k = recur_rnn_shard(&r->plan, batch, b, &lo, &hi);
+    const size_t step = rg->steps == 1 ? 0 : (size_t)s;
+    return r->ws + rg->off + (size_t)k * rg->slab +
+           (step * (size_t)(hi - lo) + (size_t)(b - lo)) * (size_t)rg->width;
+}
+
+/* Rows between one step and the next in the shard holding batch row b. */
+static inline int recur_rnn_step_rows(const recur_rnn *r, int batch, int b)
+{
+    int lo, hi;
+    recur_rnn_shard(&r->plan, batch, b, &lo, &hi);
+    return hi - lo;
+}
+
+/* Row b of step 0 of region g and the floats from a step to the next (0 in a one-slot
+ * region): for walking one shard's rows step by step without recomputing the shard. */
+typedef struct {
+    float *p;
+    size_t step;
+} recur_rnn_walk;
+static inline recur_rnn_walk recur_rnn_walk_of(const recur_rnn *r, recur_rnn_rgn g, int batch,
+                                               int b)
+{
+    const recur_rnn_region *rg = &r->plan.rgn[g];
+    recur_rnn_walk w = { recur_rnn_row(r, g, batch, 0, b), 0 };
+    if (rg->steps > 1)
+        w.step = (size_t)recur_rnn_step_rows(r, batch, b) * (size_t)rg->width;
+    return w;
+}
+static inline float *recur_rnn_at(recur_rnn_walk w, int s) { return w.p + (size_t)s * w.step; }
 
 /* One step's recurrent product for units [j0, j1) of each of `blocks` gate blocks:
  * out[rows, q·H + j] (+)= A · U[:, q·H + j] (+ bias[q·H + j] when not accumulating),
@@ -109,13 +188,14 @@ bool recur_rnn_wgrad_blocked(const recur_rnn *rnn);
 /* Floats of the per-block partial sums for this batch and step count. */
 size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
 /* Adds this backward's dU, dW and db to the gradients: called by every thread of the
- * backward's parallel region (it has a barrier when the blocks are shared). */
+ * backward's parallel region (it has a barrier when the blocks are shared). With shards,
+ * thread tid sums the groups of shards tid, tid + nthreads, … */
 void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
                                const recur_rnn_share *sh, float *work);
 
-/* Rows [b0, b1) of a [batch, H] state: copied from src, or zeros when src is NULL (h0, c0,
+/* `rows` contiguous rows of H floats: copied from src, or zeros when src is NULL (h0, c0,
  * and the gradients that seed backward). */
-void recur_rnn_seed_rows(float *dst, const float *src, int H, int b0, int b1);
+void recur_rnn_seed_rows(float *dst, const float *src, int H, int rows);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);

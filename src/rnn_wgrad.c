@@ -52,10 +52,13 @@ static void block_sums(const recur_rnn *r, int B, int g, int s0, int s1, float *
     const int b0 = g * RECUR_RNN_WGRAD_GROUP;
     const int grp = B - b0 < RECUR_RNN_WGRAD_GROUP ? B - b0 : RECUR_RNN_WGRAD_GROUP;
     const int K = (s1 - s0) * grp;
-    const size_t row0 = (size_t)s0 * B + (size_t)b0;   /* rows grp at a time, B apart */
-    const float *ws = r->ws;
-    const float *dg = ws + r->plan.gates + row0 * GH, *hp = ws + r->plan.hseq + row0 * H;
-    const float *xt = ws + r->plan.xt + row0 * F;
+    /* rows grp at a time, a step apart: B rows, or the shard's in a sharded plan (a group
+     * never straddles two shards) */
+    const int gstride = recur_rnn_step_rows(r, B, b0);
+    const float *dg = recur_rnn_row(r, RECUR_RGN_GATES, B, s0, b0);
+    const float *hp = recur_rnn_row(r, RECUR_RGN_HSEQ, B, s0, b0);
+    const float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s0, b0);
+    const float *q = recur_rnn_row(r, RECUR_RGN_REC, B, s0, b0);
     if (!accumulate) {   /* the column sums add to what is there */
         memset(db, 0, (size_t)r->bias_rows * GH * sizeof(float));
         if (recur_rnn_narrow_input(r))
@@ -63,33 +66,44 @@ static void block_sums(const recur_rnn *r, int B, int g, int s0, int s1, float *
     }
     /* dU = h_prevᵀ · dG (GRU reset_after: · dq; reset_before: the h columns from r ⊙ h_prev) */
     if (r->cfg.cell == RECUR_GRU && !r->split_u) {
-        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, ws + r->plan.rec + row0 * GH, GH, grp, B,
-                               du, GH, accumulate, work);
+        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, q, GH, grp, gstride, du, GH, accumulate,
+                               work);
     } else if (r->split_u) {
-        recur_sgemm_tn_grouped(kt, H, 2 * H, K, hp, H, dg, GH, grp, B, du, GH, accumulate, work);
-        recur_sgemm_tn_grouped(kt, H, H, K, ws + r->plan.rh + row0 * H, H, dg + 2 * H, GH, grp,
-                               B, du + 2 * H, GH, accumulate, work);
+        recur_sgemm_tn_grouped(kt, H, 2 * H, K, hp, H, dg, GH, grp, gstride, du, GH,
+                               accumulate, work);
+        recur_sgemm_tn_grouped(kt, H, H, K, recur_rnn_row(r, RECUR_RGN_RH, B, s0, b0), H,
+                               dg + 2 * H, GH, grp, gstride, du + 2 * H, GH, accumulate, work);
     } else {
-        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, dg, GH, grp, B, du, GH, accumulate, work);
+        recur_sgemm_tn_grouped(kt, H, GH, K, hp, H, dg, GH, grp, gstride, du, GH, accumulate,
+                               work);
     }
     /* dW = xtᵀ · dG; a narrow input as weighted column sums (a GEMM tile would be padding) */
     if (recur_rnn_narrow_input(r)) {
         for (int f = 0; f < F; f++)
             kt->colsum((size_t)K, (size_t)GH, dg, (size_t)GH, xt + f, (size_t)F, (size_t)grp,
-                       (size_t)B, dw + (size_t)f * GH);
+                       (size_t)gstride, dw + (size_t)f * GH);
     } else {
-        recur_sgemm_tn_grouped(kt, F, GH, K, xt, F, dg, GH, grp, B, dw, GH, accumulate, work);
+        recur_sgemm_tn_grouped(kt, F, GH, K, xt, F, dg, GH, grp, gstride, dw, GH, accumulate,
+                               work);
     }
     if (r->bias_rows > 0) {
-        kt->colsum((size_t)K, (size_t)GH, dg, (size_t)GH, NULL, 0, (size_t)grp, (size_t)B, db);
+        kt->colsum((size_t)K, (size_t)GH, dg, (size_t)GH, NULL, 0, (size_t)grp,
+                   (size_t)gstride, db);
         if (r->bias_rows == 2)
-            kt->colsum((size_t)K, (size_t)GH, ws + r->plan.rec + row0 * GH, (size_t)GH, NULL, 0,
-                       (size_t)grp, (size_t)B, db + GH);
+            kt->colsum((size_t)K, (size_t)GH, q, (size_t)GH, NULL, 0, (size_t)grp,
+                       (size_t)gstride, db + GH);
     }
 }
 
-/* The batch groups thread tid sums: those whose first row is in its batch shard (a unit
- * split has no shards: the groups are divided evenly). */
+/* The batch groups of rows [lo, hi), which start on a group. */
+static void groups_in(int lo, int hi, int *g0, int *g1)
+{
+    *g0 = lo / RECUR_RNN_WGRAD_GROUP;
+    *g1 = (hi + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
+}
+
+/* The batch groups thread tid sums in a one-shard plan: those whose first row is in its
+ * batch rows (a unit split has no batch rows: the groups are divided evenly). */
 static void my_groups(const recur_rnn *r, int B, int tid, int n, const recur_rnn_share *sh,
                       int *g0, int *g1)
 {
@@ -103,29 +117,49 @@ static void my_groups(const recur_rnn *r, int B, int tid, int n, const recur_rnn
     *g1 = (hi + RECUR_RNN_WGRAD_GROUP - 1) / RECUR_RNN_WGRAD_GROUP;
 }
 
-void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,
-                               const recur_rnn_share *sh, float *work)
+/* The blocks of batch groups [g0, g1), every step block: into their partials (part), or
+ * added straight into the gradients in block order (part NULL). */
+static void sum_groups(recur_rnn *r, int B, int T, int g0, int g1, float *part, float *work)
 {
-    const int H = r->H, F = r->F, GH = r->G * r->H, nsb = step_blocks_of(T);
-    const size_t nu = (size_t)H * GH, nw = (size_t)F * GH, nb = (size_t)r->bias_rows * GH;
-    const size_t per = nu + nw + nb;
-    const bool shared = n > 1 && r->plan.wpart_floats > 0;
-    float *part = r->ws + r->plan.wpart;
-    int g0 = 0, g1 = tid == 0 ? groups_of(B) : 0;   /* not shared: thread 0 adds them all */
-    if (shared)
-        my_groups(r, B, tid, n, sh, &g0, &g1);
+    const int GH = r->G * r->H, nsb = step_blocks_of(T);
+    const size_t nu = (size_t)r->H * GH, nw = (size_t)r->F * GH;
+    const size_t per = nu + nw + (size_t)r->bias_rows * GH;
     for (int g = g0; g < g1; g++)
         for (int sb = 0; sb < nsb; sb++) {
             const int s0 = sb * WGRAD_STEPS, s1 = s0 + WGRAD_STEPS < T ? s0 + WGRAD_STEPS : T;
-            if (shared) {
+            if (part) {
                 float *p = part + ((size_t)g * nsb + sb) * per;
                 block_sums(r, B, g, s0, s1, p, p + nu, p + nu + nw, false, work);
             } else {
                 block_sums(r, B, g, s0, s1, r->drec_kernel, r->dkernel, r->dbias, true, work);
             }
         }
-    if (!shared)
+}
+
+void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,
+                               const recur_rnn_share *sh, float *work)
+{
+    const int H = r->H, F = r->F, GH = r->G * r->H, nsb = step_blocks_of(T);
+    const size_t nu = (size_t)H * GH, nw = (size_t)F * GH, nb = (size_t)r->bias_rows * GH;
+    const size_t per = nu + nw + nb;
+    float *part = r->ws + r->plan.wpart;
+    if (n < 2 || r->plan.wpart_floats == 0) {   /* not shared: thread 0 adds every block */
+        if (tid == 0)
+            sum_groups(r, B, T, 0, groups_of(B), NULL, work);
         return;
+    }
+    if (r->plan.shards > 1) {   /* the groups of the shards this thread ran */
+        for (int k = tid; k < r->plan.shards; k += n) {
+            int lo, hi, g0, g1;
+            recur_split_range(B, 1, k, r->plan.shards, &lo, &hi);
+            groups_in(lo, hi, &g0, &g1);
+            sum_groups(r, B, T, g0, g1, part, work);
+        }
+    } else {
+        int g0, g1;
+        my_groups(r, B, tid, n, sh, &g0, &g1);
+        sum_groups(r, B, T, g0, g1, part, work);
+    }
 #pragma omp barrier   /* every block's partials are written */
     /* each thread adds a slice of the elements, over all blocks in block order */
     int e0, e1;

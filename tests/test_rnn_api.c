@@ -1,6 +1,7 @@
 /* The layer API's contract: bad arguments answered with a status and a message, weight
  * shapes, round trips, gradient accumulation, bitwise determinism across thread counts,
  * and no allocation inside forward/backward once the layer has reserved its sizes. */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,7 +135,8 @@ static void test_bad_forward_backward(void **state)
 /* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients, with the
  * recurrence split by batch rows or by hidden units (RECUR_SPLIT). H = 96 and 64 are whole
  * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows;
- * B = 9 and 20 make the small-layer weight gradients run in several batch-group blocks. */
+ * B = 9 and 20 make the small-layer weight gradients run in several batch-group blocks;
+ * B = 16 and 24 give shards of whole groups, which a training plan lays out in slabs. */
 static void run_across_threads(const char *split, int B, int T, int F, int H)
 {
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
@@ -197,6 +199,11 @@ static void test_deterministic_across_threads(void **state)
         run_across_threads(splits[i], 9, 60, 19, 21);
         run_across_threads(splits[i], 9, 60, 3, 21);
         run_across_threads(splits[i], 20, 70, 3, 21);
+        /* shards of whole groups, each in a slab of its own (B = 16 on 2 threads, 24 on 3),
+         * with a wide and a narrow input */
+        run_across_threads(splits[i], 16, 40, 19, 21);
+        run_across_threads(splits[i], 16, 40, 1, 21);
+        run_across_threads(splits[i], 24, 35, 11, 21);
     }
 }
 
@@ -243,6 +250,66 @@ static void test_denormals_flushed_caller_env_kept(void **state)
     }
 }
 #endif
+
+/* One layer's outputs and gradients for two threads' worth of shards, called at the top
+ * level or from inside a parallel region of the caller's (nesting off: the layer's region
+ * gets one thread, which then runs every shard in turn). The bits must not change. */
+static void nested_or_not(recur_cell cell, bool reset_before, int F, bool inference,
+                          bool nested, float *out)
+{
+    const int B = 16, T = 40, H = 21;
+    recur_rnn *r = make(cell, F, H, false, reset_before);
+    size_t nk, nu, nb;
+    recur_rnn_weight_counts(r, &nk, &nu, &nb);
+    test_rng rng = { 4321 };
+    float *w = malloc((nk + nu + nb) * 4), *x = malloc((size_t)B * T * F * 4);
+    float *dy = malloc((size_t)B * T * H * 4);
+    rng_fill(&rng, w, nk + nu + nb, -0.3f, 0.3f);
+    rng_fill(&rng, x, (size_t)B * T * F, -1, 1);
+    rng_fill(&rng, dy, (size_t)B * T * H, -1, 1);
+    assert_int_equal(recur_rnn_set_weights(r, w, w + nk, w + nk + nu), RECUR_OK);
+    assert_int_equal(recur_rnn_set_num_threads(r, 2), RECUR_OK);
+    assert_int_equal(recur_rnn_set_inference(r, inference), RECUR_OK);
+    float *y = out, *dx = out + (size_t)B * T * H, *g = dx + (size_t)B * T * F;
+    recur_status st[2] = { RECUR_OK, RECUR_OK };
+#pragma omp parallel num_threads(2) if (nested)
+    {
+        if (omp_get_thread_num() == 0) {
+            st[0] = recur_rnn_forward(r, B, T, x, NULL, NULL, y, NULL, NULL);
+            if (!inference)
+                st[1] = recur_rnn_backward(r, dy, NULL, NULL, dx, NULL, NULL);
+        }
+    }
+    assert_int_equal(st[0], RECUR_OK);
+    assert_int_equal(st[1], RECUR_OK);
+    if (!inference)
+        recur_rnn_get_grads(r, g, g + nk, g + nk + nu);
+    free(w); free(x); free(dy);
+    recur_rnn_free(r);
+}
+
+static void test_nested_parallel_region(void **state)
+{
+    (void)state;
+    omp_set_max_active_levels(1);
+    const size_t n = 16 * 40 * 21 + 16 * 40 * 19 + 4 * 21 * (19 + 21 + 2);
+    float *a = calloc(n, 4), *b = calloc(n, 4);
+    for (int ci = 0; ci < 4; ci++)
+        for (int fi = 0; fi < 2; fi++)
+            for (int inference = 0; inference < 2; inference++) {
+                const recur_cell cell = ci == 0 ? RECUR_SIMPLE_RNN : ci == 1 ? RECUR_LSTM : RECUR_GRU;
+                const int F = fi ? 19 : 1;
+                memset(a, 0, n * 4);
+                memset(b, 0, n * 4);
+                nested_or_not(cell, ci == 3, F, inference, false, a);
+                nested_or_not(cell, ci == 3, F, inference, true, b);
+                if (memcmp(a, b, n * 4) != 0)
+                    fail_msg("cell %d, F=%d, inference %d: a call from inside a parallel region "
+                             "gives other bits", ci, F, inference);
+            }
+    free(a);
+    free(b);
+}
 
 static void test_bad_split_setting(void **state)
 {
@@ -357,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_weight_shapes_and_round_trip),
         cmocka_unit_test(test_bad_forward_backward),
         cmocka_unit_test(test_deterministic_across_threads),
+        cmocka_unit_test(test_nested_parallel_region),
         cmocka_unit_test(test_bad_split_setting),
 #if defined(__x86_64__) || defined(__aarch64__)
         cmocka_unit_test(test_denormals_flushed_caller_env_kept),
