@@ -241,12 +241,9 @@ static void write_state_gradients(const recur_rnn *r, int B, int b0, int b1, flo
 static void seed_carries(const recur_rnn *r, int B, int b0, int b1, const float *dh_last,
                          const float *dc_last)
 {
-    const int H = r->H;
-    recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0),
-                        dh_last ? dh_last + (size_t)b0 * H : NULL, H, b1 - b0);
+    recur_rnn_seed_rows(r, RECUR_RGN_DH, B, b0, b1, dh_last);
     if (r->cfg.cell == RECUR_LSTM)
-        recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0),
-                            dc_last ? dc_last + (size_t)b0 * H : NULL, H, b1 - b0);
+        recur_rnn_seed_rows(r, RECUR_RGN_DC, B, b0, b1, dc_last);
 }
 
 typedef struct {

@@ -217,12 +217,9 @@ static void carry_state(const recur_rnn *r, int B, int steps, int b0, int b1)
 static void seed_states(const recur_rnn *r, int B, int b0, int b1, const float *h0,
                         const float *c0)
 {
-    const int H = r->H;
-    recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_HSEQ, B, 0, b0),
-                        h0 ? h0 + (size_t)b0 * H : NULL, H, b1 - b0);
+    recur_rnn_seed_rows(r, RECUR_RGN_HSEQ, B, b0, b1, h0);
     if (r->cfg.cell == RECUR_LSTM)
-        recur_rnn_seed_rows(recur_rnn_row(r, RECUR_RGN_CSEQ, B, 0, b0),
-                            c0 ? c0 + (size_t)b0 * H : NULL, H, b1 - b0);
+        recur_rnn_seed_rows(r, RECUR_RGN_CSEQ, B, b0, b1, c0);
 }
 
 typedef struct {

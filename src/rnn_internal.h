@@ -193,9 +193,10 @@ size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
 void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
                                const recur_rnn_share *sh, float *work);
 
-/* `rows` contiguous rows of H floats: copied from src, or zeros when src is NULL (h0, c0,
- * and the gradients that seed backward). */
-void recur_rnn_seed_rows(float *dst, const float *src, int H, int rows);
+/* Batch rows [b0, b1) (one shard's) of step 0 of region g: copied from the batch-major src,
+ * or zeros when src is NULL (h0, c0, and the gradients that seed backward). */
+void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int b0, int b1,
+                         const float *src);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi);

@@ -398,13 +398,15 @@ recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int times
     return RECUR_OK;
 }
 
-void recur_rnn_seed_rows(float *dst, const float *src, int H, int rows)
+void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int b0, int b1,
+                         const float *src)
 {
-    const size_t n = (size_t)rows * (size_t)H * sizeof(float);
+    const size_t w = (size_t)r->plan.rgn[g].width;
+    float *dst = recur_rnn_row(r, g, batch, 0, b0);
     if (src)
-        memcpy(dst, src, n);
+        memcpy(dst, src + (size_t)b0 * w, (size_t)(b1 - b0) * w * sizeof(float));
     else
-        memset(dst, 0, n);
+        memset(dst, 0, (size_t)(b1 - b0) * w * sizeof(float));
 }
 
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi)

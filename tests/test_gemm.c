@@ -74,51 +74,41 @@ static void check_one(const recur_kernels *const *tables, int ntables, enum form
         float *work = wk.p;
         guarded c = guarded_alloc((size_t)m * ldc, 2);
         memcpy(c.p, c0, sizeof(float) * (size_t)m * ldc);
-        if (f == NN_PACKED) {
+        /* B packed once (the packed forms), and the bias: C0's last row, copied (C is
+         * overwritten) */
+        float *pb = NULL, *bias = NULL;
+        if (f == NN_PACKED || f == PACKED_BIAS || f == DIRECT || f == DIRECT_BIAS) {
             size_t np = recur_packed_b_floats(kt, k, n);
-            float *pb = aligned_alloc(64, ((np * sizeof(float)) + 63) & ~(size_t)63);
+            pb = aligned_alloc(64, ((np * sizeof(float)) + 63) & ~(size_t)63);
             recur_pack_b(kt, k, n, b.p, ldb, false, pb);
-            recur_sgemm_packed(kt, m, n, k, a.p, lda, false, pb, c.p, ldc, accumulate, work);
-            free(pb);
-        } else if (f == PACKED_BIAS) {
-            /* the bias is C0's last row (copied: C is overwritten) */
-            size_t np = recur_packed_b_floats(kt, k, n);
-            float *pb = aligned_alloc(64, ((np * sizeof(float)) + 63) & ~(size_t)63);
-            float *bias = malloc(sizeof(float) * (size_t)n);
+        }
+        if (with_bias) {
+            bias = malloc(sizeof(float) * (size_t)n);
             memcpy(bias, c0 + (size_t)(m - 1) * ldc, sizeof(float) * (size_t)n);
-            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
+        }
+        /* the direct forms: columns [0, split) and [split, n), the second from a panel
+         * inside the packing */
+        const int split = (n / kt->nr / 2) * kt->nr;
+        if (f == NN_PACKED) {
+            recur_sgemm_packed(kt, m, n, k, a.p, lda, false, pb, c.p, ldc, accumulate, work);
+        } else if (f == PACKED_BIAS) {
             recur_sgemm_packed_bias(kt, m, n, k, a.p, lda, pb, bias, c.p, ldc, work);
-            free(pb);
-            free(bias);
         } else if (f == DIRECT) {
-            /* columns [0, split) and [split, n), the second from a panel inside the packing */
-            size_t nb = recur_packed_b_floats(kt, k, n);
-            float *pb = aligned_alloc(64, ((nb * sizeof(float)) + 63) & ~(size_t)63);
-            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
-            int split = (n / kt->nr / 2) * kt->nr;
             recur_sgemm_direct(kt, m, split, k, a.p, lda, pb, n, 0, c.p, ldc, accumulate);
             recur_sgemm_direct(kt, m, n - split, k, a.p, lda, pb, n, split, c.p + split, ldc,
                                accumulate);
-            free(pb);
         } else if (f == DIRECT_BIAS) {
-            /* the bias is C0's last row (copied: C is overwritten), split as DIRECT's columns */
-            size_t nb = recur_packed_b_floats(kt, k, n);
-            float *pb = aligned_alloc(64, ((nb * sizeof(float)) + 63) & ~(size_t)63);
-            float *bias = malloc(sizeof(float) * (size_t)n);
-            memcpy(bias, c0 + (size_t)(m - 1) * ldc, sizeof(float) * (size_t)n);
-            recur_pack_b(kt, k, n, b.p, ldb, false, pb);
-            int split = (n / kt->nr / 2) * kt->nr;
             recur_sgemm_direct_bias(kt, m, split, k, a.p, lda, pb, n, 0, bias, c.p, ldc);
             recur_sgemm_direct_bias(kt, m, n - split, k, a.p, lda, pb, n, split, bias + split,
                                     c.p + split, ldc);
-            free(pb);
-            free(bias);
         } else if (f == TN_GROUPED) {
             recur_sgemm_tn_grouped(kt, m, n, k, a.p, lda, b.p, ldb, GRP, GSTRIDE, c.p, ldc,
                                    accumulate, work);
         } else {
             recur_sgemm(kt, m, n, k, a.p, lda, ta, b.p, ldb, tb, c.p, ldc, accumulate, work);
         }
+        free(pb);
+        free(bias);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double got = c.p[(size_t)i * ldc + j], want = ref[(size_t)i * n + j];
