@@ -62,18 +62,19 @@ static inline vf act_grad_vec(vf y, recur_activation act)
 
 /* A element (i, k) is a[i·rs + k·ks]: packed panels (rs = 1, ks = MR) or rows of a plain
  * row-major matrix (rs = lda, ks = 1). Rows past `arows` repeat the last valid row, so a
- * plain matrix is never read past its end; their results are not stored. The tile is nv
- * vectors wide (a constant at each call: SGEMM_NV, or half of it for a panel whose columns
- * fit in half, so its zero padding is not multiplied); panels keep their NR stride. */
+ * plain matrix is never read past its end; their results are not stored. The tile is `mr`
+ * rows by nv vectors (constants at each call: SGEMM_MR and SGEMM_NV, or half of either
+ * for a tile whose rows or columns fit in half, so its padding is not multiplied); panels
+ * keep their MR and NR strides. */
 static inline __attribute__((always_inline)) void
 sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
            const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate,
-           const float *restrict bias, const int nv)
+           const float *restrict bias, const int mr, const int nv)
 {
     vf acc[SGEMM_MR][SGEMM_NV];
     const float *ar[SGEMM_MR];
 #pragma GCC unroll 32
-    for (int i = 0; i < SGEMM_MR; i++) {
+    for (int i = 0; i < mr; i++) {
         ar[i] = a + (size_t)(i < arows ? i : arows - 1) * rs;
 #pragma GCC unroll 8
         for (int v = 0; v < nv; v++)
@@ -96,7 +97,7 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
         for (int v = 0; v < nv; v++)
             b[v] = vf_loadu(bp + v * VF_LANES);
 #pragma GCC unroll 32
-        for (int i = 0; i < SGEMM_MR; i++) {
+        for (int i = 0; i < mr; i++) {
             vf av = vf_set1(ar[i][(size_t)k * ks]);
 #pragma GCC unroll 8
             for (int v = 0; v < nv; v++)
@@ -105,9 +106,9 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
         bp += SGEMM_NR;
     }
 
-    if (m == SGEMM_MR && n == nv * VF_LANES) {   /* full tile: straight-line, no masks */
+    if (m == mr && n == nv * VF_LANES) {   /* full tile: straight-line, no masks */
 #pragma GCC unroll 32
-        for (int i = 0; i < SGEMM_MR; i++) {
+        for (int i = 0; i < mr; i++) {
             float *ci = c + (size_t)i * ldc;
 #pragma GCC unroll 8
             for (int v = 0; v < nv; v++) {
@@ -139,19 +140,34 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     }
 }
 
+/* The tile shape for m rows and n columns: half the rows or half the columns when they
+ * fit, so a last panel of a few rows or columns does not multiply its padding. */
+#if SGEMM_MR % 2 == 0 && SGEMM_NV % 2 == 0
+#define SGEMM_TILE(m, n, call)                                                                 \
+    do {                                                                                       \
+        const int half_m = (m) <= SGEMM_MR / 2, half_n = (n) <= SGEMM_NR / 2;                  \
+        if (half_m && half_n)                                                                  \
+            call(SGEMM_MR / 2, SGEMM_NV / 2);                                                  \
+        else if (half_m)                                                                       \
+            call(SGEMM_MR / 2, SGEMM_NV);                                                      \
+        else if (half_n)                                                                       \
+            call(SGEMM_MR, SGEMM_NV / 2);                                                      \
+        else                                                                                   \
+            call(SGEMM_MR, SGEMM_NV);                                                          \
+    } while (0)
+#else
+#define SGEMM_TILE(m, n, call) call(SGEMM_MR, SGEMM_NV)
+#endif
+
 /* A packed: kc groups of MR floats (rows past m are zero padding). */
 static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp,
                       float *restrict c, int ldc, int m, int n, int accumulate,
                       const float *restrict bias)
 {
-#if SGEMM_NV % 2 == 0
-    if (n <= SGEMM_NR / 2) {
-        sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias,
-                   SGEMM_NV / 2);
-        return;
-    }
-#endif
-    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV);
+#define PACKED_BODY(mr, nv) \
+    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias, mr, nv)
+    SGEMM_TILE(m, n, PACKED_BODY);
+#undef PACKED_BODY
 }
 
 /* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
@@ -160,13 +176,10 @@ static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const flo
                              float *restrict c, int ldc, int m, int n, int accumulate,
                              const float *restrict bias)
 {
-#if SGEMM_NV % 2 == 0
-    if (n <= SGEMM_NR / 2) {
-        sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV / 2);
-        return;
-    }
-#endif
-    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, SGEMM_NV);
+#define DIRECT_BODY(mr, nv) \
+    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, mr, nv)
+    SGEMM_TILE(m, n, DIRECT_BODY);
+#undef DIRECT_BODY
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */
