@@ -140,23 +140,88 @@ sgemm_body(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     }
 }
 
-/* The tile shape for m rows and n columns: half the rows or half the columns when they
- * fit, so a last panel of a few rows or columns does not multiply its padding. */
-#if SGEMM_MR % 2 == 0 && SGEMM_NV % 2 == 0
-#define SGEMM_TILE(m, n, call)                                                                 \
+#ifdef VQ_LANES
+/* A tile whose n columns fit one narrow vector (VQ_LANES, a vocabulary's optional
+ * half-width register): as sgemm_body with one vq per row. */
+static inline __attribute__((always_inline)) void
+sgemm_body_narrow(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
+                  const float *restrict bp, float *restrict c, int ldc, int m, int n,
+                  int accumulate, const float *restrict bias, const int mr)
+{
+    vq acc[SGEMM_MR];
+    const float *ar[SGEMM_MR];
+#pragma GCC unroll 32
+    for (int i = 0; i < mr; i++) {
+        ar[i] = a + (size_t)(i < arows ? i : arows - 1) * rs;
+        acc[i] = vq_zero();
+    }
+    for (int i = 0; i < m; i++)
+        __builtin_prefetch(c + (size_t)i * ldc, 1, 3);
+#pragma GCC unroll 4
+    for (int k = 0; k < kc; k++) {
+        __builtin_prefetch(bp + SGEMM_PREFETCH_K * SGEMM_NR, 0, 3);
+        const vq b = vq_loadu(bp);
+#pragma GCC unroll 32
+        for (int i = 0; i < mr; i++)
+            acc[i] = vq_fma(vq_set1(ar[i][(size_t)k * ks]), b, acc[i]);
+        bp += SGEMM_NR;
+    }
+    for (int i = 0; i < m; i++) {
+        float *ci = c + (size_t)i * ldc;
+        vq r = acc[i];
+        if (accumulate)
+            r = vq_add(r, vq_load_part(ci, n));
+        else if (bias)
+            r = vq_add(r, vq_load_part(bias, n));
+        vq_store_part(ci, r, n);
+    }
+}
+#endif
+
+/* One tile of `mr` rows (a constant): the body as wide as its n columns need, so a last
+ * panel of a few columns does not multiply its zero padding: half the vectors when n fits
+ * in half, and with a narrow vector (VQ_LANES) one narrow register, or half the vectors
+ * plus one narrow register. A narrow part reads its columns of the same packed panel,
+ * NR/2 further on. */
+static inline __attribute__((always_inline)) void
+sgemm_tile(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
+           const float *restrict bp, float *restrict c, int ldc, int m, int n, int accumulate,
+           const float *restrict bias, const int mr)
+{
+#if SGEMM_NV % 2 == 0
+#ifdef VQ_LANES
+    if (n <= VQ_LANES) {
+        sgemm_body_narrow(kc, a, rs, ks, arows, bp, c, ldc, m, n, accumulate, bias, mr);
+        return;
+    }
+    if (n > SGEMM_NR / 2 && n <= SGEMM_NR / 2 + VQ_LANES) {
+        const int h = SGEMM_NR / 2;
+        sgemm_body(kc, a, rs, ks, arows, bp, c, ldc, m, h, accumulate, bias, mr, SGEMM_NV / 2);
+        sgemm_body_narrow(kc, a, rs, ks, arows, bp + h, c + h, ldc, m, n - h, accumulate,
+                          bias ? bias + h : NULL, mr);
+        return;
+    }
+#endif
+    if (n <= SGEMM_NR / 2) {
+        sgemm_body(kc, a, rs, ks, arows, bp, c, ldc, m, n, accumulate, bias, mr, SGEMM_NV / 2);
+        return;
+    }
+#endif
+    sgemm_body(kc, a, rs, ks, arows, bp, c, ldc, m, n, accumulate, bias, mr, SGEMM_NV);
+}
+
+/* Half the rows when m fits in half (a last panel of a few rows), else all MR. */
+#if SGEMM_MR % 2 == 0
+#define SGEMM_TILE(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)                          \
     do {                                                                                       \
-        const int half_m = (m) <= SGEMM_MR / 2, half_n = (n) <= SGEMM_NR / 2;                  \
-        if (half_m && half_n)                                                                  \
-            call(SGEMM_MR / 2, SGEMM_NV / 2);                                                  \
-        else if (half_m)                                                                       \
-            call(SGEMM_MR / 2, SGEMM_NV);                                                      \
-        else if (half_n)                                                                       \
-            call(SGEMM_MR, SGEMM_NV / 2);                                                      \
+        if ((m) <= SGEMM_MR / 2)                                                               \
+            sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, SGEMM_MR / 2);       \
         else                                                                                   \
-            call(SGEMM_MR, SGEMM_NV);                                                          \
+            sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, SGEMM_MR);           \
     } while (0)
 #else
-#define SGEMM_TILE(m, n, call) call(SGEMM_MR, SGEMM_NV)
+#define SGEMM_TILE(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)                          \
+    sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, SGEMM_MR)
 #endif
 
 /* A packed: kc groups of MR floats (rows past m are zero padding). */
@@ -164,10 +229,7 @@ static void sgemm_ukr(int kc, const float *restrict ap, const float *restrict bp
                       float *restrict c, int ldc, int m, int n, int accumulate,
                       const float *restrict bias)
 {
-#define PACKED_BODY(mr, nv) \
-    sgemm_body(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias, mr, nv)
-    SGEMM_TILE(m, n, PACKED_BODY);
-#undef PACKED_BODY
+    SGEMM_TILE(kc, ap, 1, SGEMM_MR, SGEMM_MR, bp, c, ldc, m, n, accumulate, bias);
 }
 
 /* A read in place: m rows of a row-major matrix, lda apart, from column a[0]. Saves packing
@@ -176,10 +238,7 @@ static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const flo
                              float *restrict c, int ldc, int m, int n, int accumulate,
                              const float *restrict bias)
 {
-#define DIRECT_BODY(mr, nv) \
-    sgemm_body(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias, mr, nv)
-    SGEMM_TILE(m, n, DIRECT_BODY);
-#undef DIRECT_BODY
+    SGEMM_TILE(kc, a, (size_t)lda, 1, m, bp, c, ldc, m, n, accumulate, bias);
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */

@@ -34,4 +34,17 @@ static inline vf vf_select_gt(vf a, vf b, vf x, vf y)
 }
 static inline float vf_reduce_add(vf a) { return _mm512_reduce_add_ps(a); }
 
+/* A narrow vector (a ymm register) for a GEMM tile's last few columns: 8 lanes cost half a
+ * zmm's FMA work, where a zmm would multiply mostly zero padding. */
+typedef __m256 vq;
+#define VQ_LANES 8
+static inline __mmask8 vq_tail_mask(int n) { return (__mmask8)((1u << n) - 1u); }
+static inline vq vq_zero(void) { return _mm256_setzero_ps(); }
+static inline vq vq_set1(float x) { return _mm256_set1_ps(x); }
+static inline vq vq_loadu(const float *p) { return _mm256_loadu_ps(p); }
+static inline vq vq_load_part(const float *p, int n) { return _mm256_maskz_loadu_ps(vq_tail_mask(n), p); }
+static inline void vq_store_part(float *p, vq v, int n) { _mm256_mask_storeu_ps(p, vq_tail_mask(n), v); }
+static inline vq vq_add(vq a, vq b) { return _mm256_add_ps(a, b); }
+static inline vq vq_fma(vq a, vq b, vq c) { return _mm256_fmadd_ps(a, b, c); }
+
 #endif
