@@ -183,7 +183,7 @@ def main():
                  "so both sides of a row are measured seconds apart. Times are medians over "
                  "the rounds, in milliseconds per call; ratio = the median over rounds of "
                  "oneDNN time / recur time in the same round (above 1: recur is faster), "
-                 "with the lowest and highest round in brackets.\n")
+                 "and the ratio range its lowest and highest round.\n")
     lines.append("forward = inference (recur's inference mode keeps no activations; oneDNN "
                  "forward_inference); "
                  "train = forward keeping activations + backward with input and weight "
