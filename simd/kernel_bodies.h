@@ -270,6 +270,7 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
         float *g = a->gates + (size_t)r * 4 * H;
         const float *cp = a->c_prev + (size_t)r * H;
         float *c = a->c + (size_t)r * H, *h = a->h + (size_t)r * H;
+        float *tc = a->act_c ? a->act_c + (size_t)r * H : NULL;
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf i = act_vec(ld(g + j, n), a->rec_act);
@@ -284,7 +285,10 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
         }
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
-            st(h + j, vf_mul(ld(g + 3 * H + j, n), act_vec(ld(c + j, n), a->act)), n);
+            const vf t = act_vec(ld(c + j, n), a->act);
+            if (tc)
+                st(tc + j, t, n);
+            st(h + j, vf_mul(ld(g + 3 * H + j, n), t), n);
         }
     }
 }
@@ -294,14 +298,15 @@ static void lstm_bwd(const recur_lstm_bwd_args *a)
     const int W = a->units, H = a->layout_units ? a->layout_units : W;
     for (int r = 0; r < a->rows; r++) {
         float *g = a->gates + (size_t)r * 4 * H;
-        const float *cp = a->c_prev + (size_t)r * H, *c = a->c + (size_t)r * H;
+        const float *cp = a->c_prev + (size_t)r * H;
+        const float *c = a->act_c ? a->act_c + (size_t)r * H : a->c + (size_t)r * H;
         const float *dh = a->dh + (size_t)r * H;
         float *dc = a->dc + (size_t)r * H;
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf i = ld(g + j, n), f = ld(g + H + j, n), gg = ld(g + 2 * H + j, n);
             vf o = ld(g + 3 * H + j, n), dhv = ld(dh + j, n);
-            vf tc = act_vec(ld(c + j, n), a->act);
+            vf tc = a->act_c ? ld(c + j, n) : act_vec(ld(c + j, n), a->act);
             vf dcv = vf_add(ld(dc + j, n), vf_mul(vf_mul(dhv, o), act_grad_vec(tc, a->act)));
             vf d_o = vf_mul(dhv, tc);
             st(g + j, vf_mul(vf_mul(dcv, gg), act_grad_vec(i, a->rec_act)), n);

@@ -17,7 +17,8 @@
 #include <recur/rnn.h>
 
 /* LSTM step forward. gates in: preactivations x·W + b + h·U; out: activated i, f, g, o,
- * kept for backward. c = f⊙c_prev + i⊙g, h = o⊙act(c). */
+ * kept for backward. c = f⊙c_prev + i⊙g, h = o⊙act(c); act(c) also into act_c when given
+ * (training keeps it, so backward does not compute it again). */
 typedef struct {
     int rows, units;
     recur_activation act, rec_act;     /* resolved: never RECUR_ACT_DEFAULT */
@@ -26,20 +27,23 @@ typedef struct {
     float *c, *h;                      /* [rows, H] */
     int layout_units;                  /* H of the layout (gate block offset, state row
                                         * stride); 0: = units. Larger for a column slice */
+    float *act_c;                      /* [rows, H] or NULL */
 } recur_lstm_fwd_args;
 
 /* LSTM step backward. gates in: activated gates; out: gradients of the preactivations.
  * dh: gradient reaching h_t (from y_t and from step t+1). dc in: gradient reaching c_t
- * from step t+1; out: gradient reaching c_prev. */
+ * from step t+1; out: gradient reaching c_prev. act(c) is read from act_c when given (the
+ * forward kept it), else computed from c. */
 typedef struct {
     int rows, units;
     recur_activation act, rec_act;
     float *gates;                      /* [rows, 4H] */
-    const float *c_prev, *c;           /* [rows, H] */
+    const float *c_prev, *c;           /* [rows, H]; c unused with act_c */
     const float *dh;                   /* [rows, H] */
     float *dc;                         /* [rows, H] */
     int layout_units;                  /* H of the layout (gate block offset, state row
                                         * stride); 0: = units. Larger for a column slice */
+    const float *act_c;                /* [rows, H] or NULL */
 } recur_lstm_bwd_args;
 
 /* GRU step forward, reset_after (Keras default):

@@ -61,6 +61,7 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
     const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
     const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
+    const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     for (int s = T - 1; s >= 0; s--) {
         float *g = recur_rnn_at(wg, s);
@@ -83,7 +84,8 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                 recur_lstm_bwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0, .c_prev = recur_rnn_at(wc, s) + j0,
-                    .c = recur_rnn_at(wc, s + 1) + j0, .dh = dh + j0, .dc = dc + j0 };
+                    .c = recur_rnn_at(wc, s + 1) + j0, .dh = dh + j0, .dc = dc + j0,
+                    .act_c = recur_rnn_at(wtc, s) + j0 };
                 kt->lstm_bwd(&a);
             }
             break;

@@ -104,6 +104,8 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
     const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
     const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
+    const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
+    const bool keep_tc = r->plan.rgn[RECUR_RGN_TC].slab > 0;   /* training */
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
     for (int s = 0; s < steps; s++) {
@@ -131,7 +133,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0,
                     .c_prev = recur_rnn_at(wc, s) + j0, .c = recur_rnn_at(wc, s + 1) + j0,
-                    .h = h + j0 };
+                    .h = h + j0, .act_c = keep_tc ? recur_rnn_at(wtc, s) + j0 : NULL };
                 kt->lstm_fwd(&a);
             }
             break;

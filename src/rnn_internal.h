@@ -31,6 +31,7 @@ typedef enum {
     RECUR_RGN_RH,              /* [steps, B, H]    GRU reset_before: r ⊙ h_prev */
     RECUR_RGN_HSEQ,            /* [steps + 1, B, H] */
     RECUR_RGN_CSEQ,            /* [steps + 1, B, H] LSTM */
+    RECUR_RGN_TC,              /* [steps, B, H]    LSTM training: act(c) of each step */
     RECUR_RGN_DH,              /* [B, H] the backward's carries */
     RECUR_RGN_DC,
     RECUR_RGN_DRH,

@@ -305,6 +305,7 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     step_region(p, RECUR_RGN_RH, S, H, batch, r->split_u, &at);    /* kept for backward */
     step_region(p, RECUR_RGN_HSEQ, T + 1, H, batch, true, &at);
     step_region(p, RECUR_RGN_CSEQ, T + 1, H, batch, lstm, &at);
+    step_region(p, RECUR_RGN_TC, T, H, batch, train && lstm, &at);   /* kept for backward */
     step_region(p, RECUR_RGN_DH, 1, H, batch, train, &at);
     step_region(p, RECUR_RGN_DC, 1, H, batch, train && lstm, &at);
     step_region(p, RECUR_RGN_DRH, 1, H, batch, train && r->split_u, &at);

@@ -105,7 +105,8 @@ static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int 
     const recur_activation act = acts[ai], ract = acts[ri];
     size_t ng = (size_t)rows * 4 * H, ns = (size_t)rows * H;
     float *g = copy_f(d->g_pre, ng), *c = malloc(ns * 4), *h = malloc(ns * 4);
-    recur_lstm_fwd_args fa = { rows, H, act, ract, g, d->c_prev, c, h, 0 };
+    float *tc = malloc(ns * 4);   /* act(c), kept for backward */
+    recur_lstm_fwd_args fa = { rows, H, act, ract, g, d->c_prev, c, h, 0, tc };
     kt->lstm_fwd(&fa);
     double *wg = malloc(ng * 8), *wc = malloc(ns * 8), *wh = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
@@ -122,12 +123,21 @@ static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int 
     expect_close("lstm_fwd gates", kt->name, H, ai, ri, g, wg, ng);
     expect_close("lstm_fwd c", kt->name, H, ai, ri, c, wc, ns);
     expect_close("lstm_fwd h", kt->name, H, ai, ri, h, wh, ns);
+    double *wtc = malloc(ns * 8);
+    for (size_t s = 0; s < ns; s++)
+        wtc[s] = ref_act(wc[s], act);
+    expect_close("lstm_fwd act(c)", kt->name, H, ai, ri, tc, wtc, ns);
 
-    /* backward from the kernel's own forward outputs */
+    /* backward from the kernel's own forward outputs: with act(c) kept, and computing it
+     * again from c, which must give the same bits */
     float *dc = copy_f(d->dc_in, ns);
-    float *ga = copy_f(g, ng);
-    recur_lstm_bwd_args ba = { rows, H, act, ract, g, d->c_prev, c, d->dh, dc, 0 };
+    float *ga = copy_f(g, ng), *g2 = copy_f(g, ng), *dc2 = copy_f(d->dc_in, ns);
+    recur_lstm_bwd_args ba = { rows, H, act, ract, g, d->c_prev, NULL, d->dh, dc, 0, tc };
     kt->lstm_bwd(&ba);
+    recur_lstm_bwd_args bc = { rows, H, act, ract, g2, d->c_prev, c, d->dh, dc2, 0, NULL };
+    kt->lstm_bwd(&bc);
+    if (memcmp(g, g2, ng * 4) || memcmp(dc, dc2, ns * 4))
+        fail_msg("%s lstm_bwd: act(c) kept and act(c) computed give other bits", kt->name);
     double *wdc = malloc(ns * 8);
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < H; j++) {
@@ -146,6 +156,7 @@ static void check_lstm(const recur_kernels *kt, const case_data *d, int ai, int 
     expect_close("lstm_bwd dgates", kt->name, H, ai, ri, g, wg, ng);
     expect_close("lstm_bwd dc_prev", kt->name, H, ai, ri, dc, wdc, ns);
     free(g); free(c); free(h); free(wg); free(wc); free(wh); free(dc); free(ga); free(wdc);
+    free(tc); free(wtc); free(g2); free(dc2);
 }
 
 static void check_gru(const recur_kernels *kt, const case_data *d, int ai, int ri, bool with_bias)
@@ -301,10 +312,11 @@ static void check_slices(const recur_kernels *kt, const case_data *d, int j0, in
     {   /* LSTM forward, then backward from the forward's outputs */
         slice_buf g = sbuf(d->g_pre, rows, 4, H), c = sbuf(d->dc_in, rows, 1, H),
                   h = sbuf(d->dh, rows, 1, H);
-        recur_lstm_fwd_args f = { rows, H, act, ract, g.full, d->c_prev, c.full, h.full, 0 };
+        recur_lstm_fwd_args f = { rows, H, act, ract, g.full, d->c_prev, c.full, h.full, 0,
+                                  NULL };
         kt->lstm_fwd(&f);
         recur_lstm_fwd_args p = { rows, w, act, ract, g.part + j0, d->c_prev + j0, c.part + j0,
-                                  h.part + j0, H };
+                                  h.part + j0, H, NULL };
         kt->lstm_fwd(&p);
         float *acts_full = copy_f(g.full, (size_t)rows * 4 * H);
         float *cells = copy_f(c.full, (size_t)rows * H);
@@ -313,10 +325,10 @@ static void check_slices(const recur_kernels *kt, const case_data *d, int j0, in
         sbuf_check("lstm_fwd h", n, &h, rows, H, j0, w);
         slice_buf dg = sbuf(acts_full, rows, 4, H), dc = sbuf(d->dc_in, rows, 1, H);
         recur_lstm_bwd_args fb = { rows, H, act, ract, dg.full, d->c_prev, cells, d->dh,
-                                   dc.full, 0 };
+                                   dc.full, 0, NULL };
         kt->lstm_bwd(&fb);
         recur_lstm_bwd_args pb = { rows, w, act, ract, dg.part + j0, d->c_prev + j0,
-                                   cells + j0, d->dh + j0, dc.part + j0, H };
+                                   cells + j0, d->dh + j0, dc.part + j0, H, NULL };
         kt->lstm_bwd(&pb);
         sbuf_check("lstm_bwd dgates", n, &dg, rows, H, j0, w);
         sbuf_check("lstm_bwd dc", n, &dc, rows, H, j0, w);
