@@ -5,7 +5,11 @@
 
 #include <stdbool.h>
 
-typedef enum { RECUR_CPU_VENDOR_OTHER, RECUR_CPU_VENDOR_INTEL, RECUR_CPU_VENDOR_AMD } recur_cpu_vendor;
+typedef enum {
+    RECUR_CPU_VENDOR_OTHER,
+    RECUR_CPU_VENDOR_INTEL,
+    RECUR_CPU_VENDOR_AMD
+} recur_cpu_vendor;
 
 typedef struct {
     bool avx2;      /* AVX2 + FMA + AVX, and the OS saves YMM state */

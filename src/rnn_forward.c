@@ -54,8 +54,8 @@ static void project_rows(const recur_rnn *r, int B, int s, int b, int rows, floa
         recur_sgemm_packed(r->kt, rows, GH, F, xt, F, false, r->w_pk, gates, GH, false, work);
 }
 
-/* One shard: rows [r0, r1) (row = s·B + b) of the chunk starting at step s0, staged step by
- * step, then one GEMM over them unless the input is narrow. */
+/* A one-shard plan's rows [r0, r1) (row = s·B + b) of the chunk starting at step s0, staged
+ * step by step, then one GEMM over them unless the input is narrow. */
 static void input_projection(const recur_rnn *r, int B, int T, int s0, const float *x, int r0,
                              int r1, float *work)
 {
@@ -105,7 +105,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
     const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
     const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
-    const bool keep_tc = r->plan.rgn[RECUR_RGN_TC].slab > 0;   /* training */
+    const bool keep_tc = !r->inference;   /* act(c) is kept for backward */
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
     for (int s = 0; s < steps; s++) {

@@ -297,7 +297,9 @@ static void test_nested_parallel_region(void **state)
     for (int ci = 0; ci < 4; ci++)
         for (int fi = 0; fi < 2; fi++)
             for (int inference = 0; inference < 2; inference++) {
-                const recur_cell cell = ci == 0 ? RECUR_SIMPLE_RNN : ci == 1 ? RECUR_LSTM : RECUR_GRU;
+                const recur_cell cell = ci == 0   ? RECUR_SIMPLE_RNN
+                                        : ci == 1 ? RECUR_LSTM
+                                                  : RECUR_GRU;
                 const int F = fi ? 19 : 1;
                 memset(a, 0, n * 4);
                 memset(b, 0, n * 4);
