@@ -9,7 +9,7 @@
 #include "bench_common.h"
 
 extern "C" {
-#include "../src/gemm.h"
+#include "gemm/gemm.h"
 }
 
 namespace {

@@ -3,7 +3,7 @@
  * then overlays the slots it implements, so no slot is ever empty.
  *
  * Conventions: row-major float32. The GEMM micro-kernels take B as packed panels and A
- * packed or in place (see src/gemm.h); the gate kernels work on one time step of `rows`
+ * packed or in place (see src/gemm/gemm.h); the gate kernels work on one time step of `rows`
  * batch rows whose gate blocks are contiguous: gates [rows, G·H], states [rows, H]. A
  * kernel may be given a slice of hidden units [j0, j0 + units) of a layout with
  * H = layout_units: the caller offsets every pointer by j0 (rec_bias too), and the kernel

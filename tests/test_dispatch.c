@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/dispatch.h"
+#include "cpu/dispatch.h"
 #include "test_util.h"
 
 static void test_tables_have_no_empty_slot(void **state)

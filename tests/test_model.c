@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/model_internal.h"
+#include "model/internal.h"
 #include "test_util.h"
 
 static int quick(void) { return getenv("RECUR_TEST_QUICK") != NULL; }

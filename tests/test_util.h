@@ -10,7 +10,7 @@
 
 #include <recur/recur.h>
 
-#include "../simd/kernels.h"
+#include "simd/kernels.h"
 
 /* xorshift64*: the same stream on every platform, so failures reproduce. */
 typedef struct { uint64_t s; } test_rng;

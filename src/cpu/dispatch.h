@@ -7,7 +7,7 @@
 
 #include <recur/isa.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 /* Decide the active ISA from a RECUR_ISA value (NULL or "" = best). On failure writes a
  * message to msg and returns RECUR_ERR_ISA. */

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "model_internal.h"
+#include "core/error.h"
+#include "model/internal.h"
 
 #define FORMAT_MAGIC "RECURMDL"
 #define FORMAT_VERSION 1u

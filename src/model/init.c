@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "model_internal.h"
+#include "model/internal.h"
 
 typedef struct { unsigned long long s; } init_rng;
 

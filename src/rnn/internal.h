@@ -21,7 +21,7 @@
 
 #include <recur/rnn.h>
 
-#include "../simd/kernels.h"
+#include "simd/kernels.h"
 
 /* The step-indexed regions of the workspace. */
 typedef enum {
@@ -55,14 +55,14 @@ typedef struct {
     int shards;                /* 1, or the batch shards with slabs of their own */
     size_t gemm_floats;        /* per thread: GEMM packing space (recur_gemm_work_floats) */
     bool wgrad_blocked;        /* small layers: weight gradients in blocks summed by the
-                                * threads owning their rows (src/rnn_wgrad.c); otherwise one
+                                * threads owning their rows (src/rnn/wgrad.c); otherwise one
                                 * GEMM over all rows, columns split among threads */
     size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
     recur_rnn_region rgn[RECUR_RGN_COUNT];
     size_t wpart, gemm, total;
 } recur_rnn_plan;
 
-/* How the recurrence is divided among threads (src/rnn_parallel.c); RECUR_SPLIT overrides. */
+/* How the recurrence is divided among threads (src/rnn/parallel.c); RECUR_SPLIT overrides. */
 typedef enum { RECUR_SPLIT_AUTO, RECUR_SPLIT_BATCH, RECUR_SPLIT_UNITS } recur_rnn_split;
 
 struct recur_rnn {
@@ -182,7 +182,7 @@ typedef struct {
 } recur_rnn_step_product;
 void recur_rnn_rec_gemm(const recur_kernels *kt, const recur_rnn_step_product *p);
 
-/* Small layers' weight gradients (src/rnn_wgrad.c), in blocks of one batch group of this
+/* Small layers' weight gradients (src/rnn/wgrad.c), in blocks of one batch group of this
  * many rows over a run of time steps, each summed by the thread that owns those rows. */
 #define RECUR_RNN_WGRAD_GROUP 8
 bool recur_rnn_wgrad_blocked(const recur_rnn *rnn);

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 static void add_feature(recur_cpu_info *info, const char *name)
 {

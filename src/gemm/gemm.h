@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../simd/kernels.h"
+#include "simd/kernels.h"
 
 #ifndef RECUR_GEMM_KC
 #define RECUR_GEMM_KC 256

@@ -3,9 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "error.h"
-#include "model_internal.h"
-#include "util.h"
+#include "core/error.h"
+#include "model/internal.h"
+#include "core/util.h"
 
 static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
                             recur_compile_opts *o)

@@ -2,8 +2,8 @@
  * (clipnorm per variable, global_clipnorm over all, clipvalue element-wise). */
 #include <math.h>
 
-#include "fpenv.h"
-#include "model_internal.h"
+#include "cpu/fpenv.h"
+#include "model/internal.h"
 
 static void clip_gradients(recur_model *m)
 {

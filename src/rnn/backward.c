@@ -2,7 +2,7 @@
  * run, split among threads as forward is (batch rows, or hidden units with a barrier per
  * step). The weight gradients dW = Xᵀ·dG, dU = H_prevᵀ·dG and the input gradient
  * dX = dG·Wᵀ are then each one GEMM over all T·B rows (small layers sum their weight
- * gradients in blocks instead, src/rnn_wgrad.c; a narrow input's dX is done row by row
+ * gradients in blocks instead, src/rnn/wgrad.c; a narrow input's dX is done row by row
  * inside the recurrence). dG overwrites the kept gates in place: step t's
  * activations are not needed once step t is done. In a sharded plan each shard runs its
  * recurrence and its dX on its own slab; only the blocked weight gradients meet. */
@@ -11,10 +11,10 @@
 
 #include <recur/recur.h>
 
-#include "error.h"
-#include "fpenv.h"
-#include "gemm.h"
-#include "rnn_internal.h"
+#include "core/error.h"
+#include "cpu/fpenv.h"
+#include "gemm/gemm.h"
+#include "rnn/internal.h"
 
 /* dx[b, t] = dG_s[b] · Wᵀ for rows [b0, b1) of step s: F dot products per row. */
 static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *dx, int b0,
@@ -166,7 +166,7 @@ static void rec_weight_product(const recur_rnn *r, int rows, int j0, int j1, flo
 
 /* Columns [j0, j1) of the weight gradients, accumulated; one GEMM each over all T·B rows in
  * time-major order (large layers, one shard: small ones sum theirs in blocks,
- * src/rnn_wgrad.c). */
+ * src/rnn/wgrad.c). */
 static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *work)
 {
     const recur_kernels *kt = r->kt;

@@ -4,11 +4,11 @@
 #include <math.h>
 #include <string.h>
 
-#include "error.h"
-#include "fpenv.h"
-#include "gemm.h"
-#include "model_internal.h"
-#include "util.h"
+#include "core/error.h"
+#include "cpu/fpenv.h"
+#include "gemm/gemm.h"
+#include "model/internal.h"
+#include "core/util.h"
 
 #define CE_EPSILON 1e-7   /* Keras backend epsilon for probability clipping */
 

@@ -8,10 +8,10 @@
 
 #include <recur/recur.h>
 
-#include "../simd/kernels.h"
-#include "cpu.h"
-#include "dispatch.h"
-#include "error.h"
+#include "simd/kernels.h"
+#include "cpu/cpu.h"
+#include "cpu/dispatch.h"
+#include "core/error.h"
 
 static const char *const isa_names[RECUR_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };
 

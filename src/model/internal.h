@@ -7,7 +7,7 @@
 
 #include <recur/recur.h>
 
-#include "../simd/kernels.h"
+#include "simd/kernels.h"
 
 typedef enum { LAYER_RNN = 1, LAYER_DENSE } layer_kind;
 

@@ -6,11 +6,11 @@
 
 #include <recur/recur.h>
 
-#include "error.h"
-#include "gemm.h"
-#include "rnn_internal.h"
-#include "model_internal.h"
-#include "util.h"
+#include "core/error.h"
+#include "gemm/gemm.h"
+#include "rnn/internal.h"
+#include "model/internal.h"
+#include "core/util.h"
 
 static void pack_weights(recur_rnn *r);
 

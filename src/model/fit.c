@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "error.h"
-#include "model_internal.h"
+#include "core/error.h"
+#include "model/internal.h"
 
 static double now_seconds(void)
 {

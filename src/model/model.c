@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "model_internal.h"
-#include "util.h"
+#include "core/error.h"
+#include "model/internal.h"
+#include "core/util.h"
 
 recur_status recur_model_create(int timesteps, int features, recur_model **out)
 {

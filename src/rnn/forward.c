@@ -2,9 +2,9 @@
  * projected at each step by the thread that owns the rows, one row_affine call), then per
  * time step only the recurrent GEMM against the pre-packed U and one fused gate kernel.
  * Each thread owns a batch shard through all time steps, so steps need no
- * synchronisation; in a sharded plan (src/rnn_internal.h) each shard also projects its own
+ * synchronisation; in a sharded plan (src/rnn/internal.h) each shard also projects its own
  * rows, into a slab of its own, and runs start to end without ever meeting another.
- * With a unit split (src/rnn_parallel.c) threads own hidden-unit slices instead and meet
+ * With a unit split (src/rnn/parallel.c) threads own hidden-unit slices instead and meet
  * at a barrier after every step.
  * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
  * h (and c) from the last slot of one chunk to slot 0 of the next. */
@@ -13,10 +13,10 @@
 
 #include <recur/recur.h>
 
-#include "error.h"
-#include "fpenv.h"
-#include "gemm.h"
-#include "rnn_internal.h"
+#include "core/error.h"
+#include "cpu/fpenv.h"
+#include "gemm/gemm.h"
+#include "rnn/internal.h"
 
 /* Batch rows [b0, b1) of chunk step s (one shard's, contiguous): xt = x[b, t(s0 + s)], and
  * for a narrow input also their gates = bias + xt · W in one row_affine call (a GEMM with

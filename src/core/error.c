@@ -4,7 +4,7 @@
 
 #include <recur/recur.h>
 
-#include "error.h"
+#include "core/error.h"
 
 static _Thread_local char last_error[512];
 

@@ -1,7 +1,7 @@
 /* BLIS-style blocked SGEMM driver around the ISA's register micro-kernel. */
 #include <string.h>
 
-#include "gemm.h"
+#include "gemm/gemm.h"
 
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dispatch.h"
-#include "error.h"
-#include "gemm.h"
-#include "rnn_internal.h"
-#include "util.h"
+#include "cpu/dispatch.h"
+#include "core/error.h"
+#include "gemm/gemm.h"
+#include "rnn/internal.h"
+#include "core/util.h"
 
 recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out)
 {

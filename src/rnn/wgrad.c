@@ -14,8 +14,8 @@
  * block's sum starts from zero in registers either way, and is then added). */
 #include <string.h>
 
-#include "gemm.h"
-#include "rnn_internal.h"
+#include "gemm/gemm.h"
+#include "rnn/internal.h"
 
 /* Time steps per block: one batch group's rows over them fill one GEMM K block (a block
  * the GEMM split further would be added in a different order by one thread than by many). */
