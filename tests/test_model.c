@@ -397,7 +397,7 @@ static void test_save_load_resume(void **state)
     {
         unsigned char *v2 = malloc((size_t)size);
         memcpy(v2, bytes, (size_t)size);
-        v2[8] = 2;   /* version, little-endian i32 after the 8-byte magic */
+        v2[8] = 3;   /* version, little-endian i32 after the 8-byte magic */
         uint32_t crc = 0xffffffffu;   /* CRC-32 (IEEE), computed here independently */
         for (long i = 0; i < size - 4; i++) {
             crc ^= v2[i];
@@ -412,7 +412,7 @@ static void test_save_load_resume(void **state)
         free(v2);
         recur_model *z2;
         assert_int_equal(recur_model_load(bad, &z2), RECUR_ERR_FORMAT);
-        if (strstr(recur_last_error(), "version 2") == NULL)
+        if (strstr(recur_last_error(), "version 3") == NULL)
             fail_msg("'%s' does not name the version", recur_last_error());
     }
     recur_model *z;
@@ -428,14 +428,52 @@ static void test_save_load_resume(void **state)
     recur_model_free(c);
 }
 
+/* A file written by recur 0.1 (format version 1, tools/gen_model_v1.c at 3f23e8b): it loads,
+ * predicts what 0.1 predicted, and saves again in the current format. */
+static void test_load_version_1(void **state)
+{
+    (void)state;
+    recur_model *m;
+    assert_int_equal(recur_model_load(RECUR_TEST_DATA_DIR "/legacy/model_v1.recur", &m), RECUR_OK);
+    assert_int_equal(recur_model_num_layers(m), 4);
+    assert_string_equal(recur_model_metadata(m), "written by recur 0.1.0 (format version 1)\n");
+    float x[20 * 18], p[20 * 3], want[60];
+    for (int i = 0; i < 20 * 18; i++)
+        x[i] = sinf(0.37f * i) * 0.8f;
+    FILE *fp = fopen(RECUR_TEST_DATA_DIR "/legacy/model_v1_predictions.txt", "r");
+    assert_non_null(fp);
+    char line[128];
+    assert_non_null(fgets(line, sizeof line, fp));   /* the comment line */
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(fscanf(fp, "%f", &want[i]), 1);
+    fclose(fp);
+    assert_int_equal(recur_model_predict(m, x, 20, p), RECUR_OK);
+    for (int i = 0; i < 60; i++)
+        if (!(fabsf(p[i] - want[i]) <= 1e-5f))
+            fail_msg("prediction %d: %.9g, recur 0.1 gave %.9g", i, p[i], want[i]);
+    char dir[] = "/tmp/recur_v1_XXXXXX", path[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/again.recur", dir);
+    assert_int_equal(recur_model_save(m, path), RECUR_OK);
+    recur_model *again;
+    assert_int_equal(recur_model_load(path, &again), RECUR_OK);
+    float q[20 * 3];
+    assert_int_equal(recur_model_predict(again, x, 20, q), RECUR_OK);
+    assert_memory_equal(p, q, sizeof p);
+    unlink(path);
+    rmdir(dir);
+    recur_model_free(again);
+    recur_model_free(m);
+}
+
 /* ---- gradient check through the whole model ----------------------------------------------- */
 
-static double model_loss(recur_model *m, const float *x, const float *y, int n)
+/* The loss in double precision (train_step reports it in float). */
+static double fd_loss(recur_model *m, const float *x, const float *y, int n)
 {
     double l;
-    memcpy(m->xb, x, sizeof(float) * (size_t)n * m->timesteps * m->features);
-    assert_int_equal(recur_model_forward_batch(m, n), RECUR_OK);
-    assert_int_equal(recur_model_loss_and_grads(m, n, y, false, &l), RECUR_OK);
+    assert_int_equal(recur_model_forward_batch(m, x, n), RECUR_OK);
+    assert_int_equal(recur_model_loss_and_grads(m, x, n, y, false, &l), RECUR_OK);
     return l;
 }
 
@@ -465,26 +503,22 @@ static void test_model_gradcheck(void **state)
                 for (int j = 0; j < 4; j++) s += y[row * 4 + j];
                 for (int j = 0; j < 4; j++) y[row * 4 + j] /= s;
             }
-        assert_int_equal(recur_model_ensure_batch(m, n), RECUR_OK);
-        double l;
-        memcpy(m->xb, x, sizeof x);
-        assert_int_equal(recur_model_forward_batch(m, n), RECUR_OK);
-        assert_int_equal(recur_model_loss_and_grads(m, n, y, true, &l), RECUR_OK);
+        assert_int_equal(recur_model_train_step(m, x, y, n, NULL), RECUR_OK);
         for (int w = 0; w < m->n_weights; w++) {
-            model_weight *W = &m->weights[w];
-            float *g = malloc(sizeof(float) * W->n), *v = malloc(sizeof(float) * W->n);
-            memcpy(g, W->g, sizeof(float) * W->n);
-            recur_model_get_weight(m, w, v, W->n);
-            for (size_t i = 0; i < W->n; i += 3) {
+            const size_t nw = m->weights[w].n;
+            float *g = malloc(sizeof(float) * nw), *v = malloc(sizeof(float) * nw);
+            assert_int_equal(recur_model_get_gradient(m, w, g, nw), RECUR_OK);
+            recur_model_get_weight(m, w, v, nw);
+            for (size_t i = 0; i < nw; i += 3) {
                 const float eps = 1e-3f, keep = v[i];
                 v[i] = keep + eps;
-                recur_model_set_weight(m, w, v, W->n);
-                double lp = model_loss(m, x, y, n);
+                recur_model_set_weight(m, w, v, nw);
+                double lp = fd_loss(m, x, y, n);
                 v[i] = keep - eps;
-                recur_model_set_weight(m, w, v, W->n);
-                double lm = model_loss(m, x, y, n);
+                recur_model_set_weight(m, w, v, nw);
+                double lm = fd_loss(m, x, y, n);
                 v[i] = keep;
-                recur_model_set_weight(m, w, v, W->n);
+                recur_model_set_weight(m, w, v, nw);
                 double fd = (lp - lm) / (2.0 * eps);
                 if (!(fabs(g[i] - fd) <= 2e-4 + 2e-2 * fabs(fd)))
                     fail_msg("loss %d weight %d [%zu]: gradient %.6g, finite difference %.6g", li,
@@ -649,6 +683,7 @@ int main(void)
         cmocka_unit_test(test_model_gradcheck),
         cmocka_unit_test(test_keras_initializers),
         cmocka_unit_test(test_save_load_resume),
+        cmocka_unit_test(test_load_version_1),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_seed_models_learn),

@@ -33,19 +33,49 @@ typedef struct recur_model recur_model;
 /* An empty Sequential model for inputs of shape (timesteps, features). */
 RECUR_API recur_status recur_model_create(int timesteps, int features, recur_model **out);
 
-typedef struct {                 /* zero-initialised = Keras defaults */
+/* Zero-initialised = Keras defaults. The option structs only grow at the end; each call
+ * that takes one passes the size this header gives it (docs/ABI.md). */
+typedef struct {
     recur_activation activation, recurrent_activation;
     bool return_sequences, go_backwards, no_bias, reset_before, no_unit_forget_bias;
+    /* since 0.2 */
+    bool zero_output_for_mask;   /* Keras RNN(zero_output_for_mask=True) */
 } recur_rnn_opts;
 
 /* o may be NULL for all defaults. A recurrent layer needs a sequence as input: it cannot
- * follow a recurrent layer without return_sequences. */
-RECUR_API recur_status recur_model_add_simple_rnn(recur_model *m, int units, const recur_rnn_opts *o);
-RECUR_API recur_status recur_model_add_lstm(recur_model *m, int units, const recur_rnn_opts *o);
-RECUR_API recur_status recur_model_add_gru(recur_model *m, int units, const recur_rnn_opts *o);
-/* Dense on a sequence applies to the last axis of every time step, as in Keras.
- * RECUR_ACT_DEFAULT means linear (Keras's Dense default). */
+ * follow a recurrent layer without return_sequences. Behind a mask (Embedding with
+ * mask_zero, Masking) it skips the masked steps; with return_sequences it passes the mask
+ * on, without it its output is the last real step's. */
+RECUR_API recur_status recur_model_add_simple_rnn_sized(recur_model *m, int units,
+                                                        const recur_rnn_opts *o, size_t o_size);
+RECUR_API recur_status recur_model_add_lstm_sized(recur_model *m, int units,
+                                                  const recur_rnn_opts *o, size_t o_size);
+RECUR_API recur_status recur_model_add_gru_sized(recur_model *m, int units,
+                                                 const recur_rnn_opts *o, size_t o_size);
+#define recur_model_add_simple_rnn(m, units, o) \
+    recur_model_add_simple_rnn_sized((m), (units), (o), sizeof(recur_rnn_opts))
+#define recur_model_add_lstm(m, units, o) \
+    recur_model_add_lstm_sized((m), (units), (o), sizeof(recur_rnn_opts))
+#define recur_model_add_gru(m, units, o) \
+    recur_model_add_gru_sized((m), (units), (o), sizeof(recur_rnn_opts))
+/* Dense on a sequence applies to the last axis of every time step, as in Keras, and
+ * passes the mask on. RECUR_ACT_DEFAULT means linear (Keras's Dense default). */
 RECUR_API recur_status recur_model_add_dense(recur_model *m, int units, recur_activation activation);
+
+/* First layer only, in a model made with recur_model_create(T, 1, &m): inputs are token ids
+ * stored as floats holding whole numbers in [0, input_dim); anything else is
+ * RECUR_ERR_ARGUMENT naming the sample and step. mask_zero: id 0 is padding and produces the
+ * mask. Keras Embedding: embeddings [input_dim, output_dim], uniform(-0.05, 0.05). */
+RECUR_API recur_status recur_model_add_embedding(recur_model *m, int input_dim, int output_dim,
+                                                 bool mask_zero);
+/* Keras Masking: a step whose features all equal mask_value is masked (and zeroed). */
+RECUR_API recur_status recur_model_add_masking(recur_model *m, float mask_value);
+/* Keras GlobalAveragePooling1D: the mean over the real steps (over all steps without a
+ * mask); consumes the mask. */
+RECUR_API recur_status recur_model_add_global_average_pooling1d(recur_model *m);
+/* Keras GlobalMaxPooling1D: the maximum over every step. Like Keras's it does not support
+ * masking: masked steps take part, and the mask ends here. */
+RECUR_API recur_status recur_model_add_global_max_pooling1d(recur_model *m);
 
 typedef enum { RECUR_ADAM = 1, RECUR_SGD, RECUR_RMSPROP } recur_optimizer;
 typedef enum {
@@ -62,7 +92,7 @@ enum {
 };
 #define RECUR_MAX_METRICS 3
 
-typedef struct {                 /* zero = Keras default for that optimizer */
+typedef struct {                 /* zero = Keras default for that optimizer; grows at the end */
     recur_optimizer optimizer; recur_loss loss;
     float learning_rate, beta_1, beta_2, epsilon, momentum, rho;
     bool nesterov; float clipnorm, clipvalue, global_clipnorm;
@@ -73,11 +103,14 @@ typedef struct {                 /* zero = Keras default for that optimizer */
  * initializes the weights (glorot_uniform kernels, orthogonal recurrent kernels, zero
  * biases, LSTM forget-gate bias 1) from the model's seed. Compiling again keeps the weights
  * and resets the optimizer, as in Keras. */
-RECUR_API recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o);
+RECUR_API recur_status recur_model_compile_sized(recur_model *m, const recur_compile_opts *o,
+                                                 size_t o_size);
+#define recur_model_compile(m, o) recur_model_compile_sized((m), (o), sizeof(recur_compile_opts))
 /* Seed of the weight initializers (default 0); call before compile. */
 RECUR_API recur_status recur_model_set_seed(recur_model *m, unsigned long long seed);
 
-/* One epoch's results, given to the epoch callback and kept in the history. */
+/* One epoch's results, given to the epoch callback and kept in the history. Grows at the
+ * end: a callback reads the fields it knows. */
 typedef struct {
     int epoch;                    /* 0-based */
     float loss, val_loss;         /* val_loss is NaN without validation data */
@@ -86,7 +119,7 @@ typedef struct {
     double seconds;
 } recur_epoch_log;
 
-typedef struct {
+typedef struct {                  /* grows at the end */
     int epochs, batch_size;       /* defaults 1 and 32 */
     float validation_split; bool no_shuffle; unsigned long long seed; int verbose;
     /* Extensions beyond the Keras arguments, zero = off: */
@@ -100,16 +133,45 @@ typedef struct {
 /* x [n,T,F]; y [n,outputs...] (class indices as floats for sparse losses).
  * verbose: 0 silent, 1 progress bar on a terminal (one line per epoch otherwise), 2 one line
  * per epoch. Writes to stderr. */
-RECUR_API recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int n,
-                                       const recur_fit_opts *o);
+RECUR_API recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *y,
+                                             int n, const recur_fit_opts *o, size_t o_size);
+#define recur_model_fit(m, x, y, n, o) \
+    recur_model_fit_sized((m), (x), (y), (n), (o), sizeof(recur_fit_opts))
+/* Predictions in batches of 32 rows, as Keras's default; y [n, outputs...]. */
 RECUR_API recur_status recur_model_predict(recur_model *m, const float *x, int n, float *y);
-/* metrics: one value per metric bit set at compile (may be NULL). */
+/* metrics: one value per metric bit set at compile (may be NULL). Batches of 32 rows. */
 RECUR_API recur_status recur_model_evaluate(recur_model *m, const float *x, const float *y, int n,
                                             float *loss, float *metrics);
+/* The same with Keras's batch_size argument (0 = 32). Every row's output is the same, bit
+ * for bit, at any batch size. */
+RECUR_API recur_status recur_model_predict_in_batches(recur_model *m, const float *x, int n,
+                                                      int batch_size, float *y);
+RECUR_API recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x,
+                                                       const float *y, int n, int batch_size,
+                                                       float *loss, float *metrics);
+
+/* For code that drives training itself (fit is a loop over these two):
+ * recur_model_train_step zeroes the gradients, runs forward, the loss and backward on one
+ * batch (x [batch,T,F], y as for fit) and leaves every gradient in the model's gradient
+ * block; recur_model_apply_gradients then clips them and takes one optimizer step (and
+ * repacks what the layers derive from their weights). Between the two the block may be
+ * read or changed, e.g. summed across processes. loss may be NULL. */
+RECUR_API recur_status recur_model_train_step(recur_model *m, const float *x, const float *y,
+                                              int batch, float *loss);
+RECUR_API recur_status recur_model_apply_gradients(recur_model *m);
+/* The gradient block: every weight's gradient in get_weights() order, each starting on a
+ * 64-byte boundary (padding floats are zero and stay zero). Valid from compile until free. */
+RECUR_API recur_status recur_model_gradient_block(recur_model *m, float **grads, size_t *count);
+/* Weight i's gradient from the last train step, in the layout of the weight. */
+RECUR_API recur_status recur_model_get_gradient(const recur_model *m, int i, float *data,
+                                                size_t count);
 
 /* Epochs recorded by the last fit (and the logs themselves). */
 RECUR_API int recur_model_history_length(const recur_model *m);
-RECUR_API recur_status recur_model_history(const recur_model *m, int epoch, recur_epoch_log *log);
+RECUR_API recur_status recur_model_history_sized(const recur_model *m, int epoch,
+                                                 recur_epoch_log *log, size_t log_size);
+#define recur_model_history(m, epoch, log) \
+    recur_model_history_sized((m), (epoch), (log), sizeof(recur_epoch_log))
 
 /* Output shape per sample: steps (0 when the output has no time axis) and features. */
 RECUR_API recur_status recur_model_output_shape(const recur_model *m, int *steps, int *features);
@@ -118,7 +180,8 @@ RECUR_API int recur_model_num_layers(const recur_model *m);
 RECUR_API recur_status recur_model_summary(const recur_model *m, char *buf, size_t size);
 RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
 
-/* weights in Keras model.get_weights() order: per layer kernel, recurrent_kernel, bias */
+/* weights in Keras model.get_weights() order: per layer its weights in Keras's order
+ * (recurrent: kernel, recurrent_kernel, bias; Dense: kernel, bias; Embedding: embeddings) */
 RECUR_API int          recur_model_num_weights(const recur_model *m);
 RECUR_API recur_status recur_model_weight_shape(const recur_model *m, int i, int *rank, int dims[2]);
 RECUR_API recur_status recur_model_set_weight(recur_model *m, int i, const float *data, size_t count);

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <recur/export.h>
 #include <recur/status.h>
@@ -35,7 +36,9 @@ typedef enum {
 
 typedef enum { RECUR_SIMPLE_RNN = 1, RECUR_LSTM, RECUR_GRU } recur_cell;
 
-typedef struct {                /* a zero-initialised field means the Keras default */
+/* A zero-initialised field means the Keras default. The struct only grows at the end
+ * (docs/ABI.md): recur_rnn_create passes the size this header gives it. */
+typedef struct {
     recur_cell cell;
     int input_size;             /* F */
     int units;                  /* H */
@@ -44,11 +47,17 @@ typedef struct {                /* a zero-initialised field means the Keras defa
     bool no_bias;               /* Keras use_bias=False */
     bool reset_before;          /* GRU: Keras reset_after=False */
     bool go_backwards;
+    /* since 0.2 */
+    bool zero_output_for_mask;  /* masked steps output zeros instead of the previous output */
 } recur_rnn_config;
 
 typedef struct recur_rnn recur_rnn;
 
-RECUR_API recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out);
+/* cfg_size: sizeof(recur_rnn_config) as the caller was compiled; the recur_rnn_create
+ * macro fills it in. */
+RECUR_API recur_status recur_rnn_create_sized(const recur_rnn_config *cfg, size_t cfg_size,
+                                              recur_rnn **out);
+#define recur_rnn_create(cfg, out) recur_rnn_create_sized((cfg), sizeof(recur_rnn_config), (out))
 RECUR_API void recur_rnn_free(recur_rnn *rnn);
 
 /* Element counts of kernel, recurrent_kernel and bias (0 when no_bias). Any may be NULL. */

@@ -1,11 +1,16 @@
 /* compile: validate and resolve the optimizer and loss settings, plan the parameter block
- * (Dense weights and gradients, optimizer state), build the weight table, initialize. */
+ * from one table of every weight (values, gradients, two optimizer slots), point every
+ * layer's weights into it, and initialize them the first time. */
 #include <math.h>
 #include <string.h>
 
+#include "core/abi.h"
 #include "core/error.h"
-#include "model/internal.h"
 #include "core/util.h"
+#include "model/internal.h"
+
+/* The 0.1 layout of recur_compile_opts: its fields up to metrics (docs/ABI.md). */
+#define COMPILE_OPTS_SIZE_0_1 (offsetof(recur_compile_opts, metrics) + sizeof(unsigned))
 
 static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
                             recur_compile_opts *o)
@@ -48,12 +53,12 @@ static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
         if (o->epsilon == 0) o->epsilon = 1e-7f;
         break;
     }
-    const model_layer *last = &m->layers[m->n_layers - 1];
+    const layer *last = model_last(m);
     if (o->loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
-        if (last->out_features < 2)
+        if (last->out.features < 2)
             return recur_fail(RECUR_ERR_SHAPE, "recur_model_compile: sparse categorical "
                               "crossentropy needs an output of >= 2 classes, got %d",
-                              last->out_features);
+                              last->out.features);
         if (o->metrics & (RECUR_METRIC_MAE | RECUR_METRIC_MSE))
             return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_compile: MAE/MSE metrics do not "
                               "apply to class-index targets");
@@ -61,66 +66,74 @@ static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
     return RECUR_OK;
 }
 
-recur_status recur_model_compile(recur_model *m, const recur_compile_opts *opts)
+/* The weight table and the parameter block: each weight at the same offset in the four
+ * regions (values, gradients, two optimizer slots), on a 64-byte boundary. */
+static recur_status plan_block(recur_model *m)
+{
+    size_t at = 0;
+    m->n_weights = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        for (int k = 0; k < m->layers[i]->n_weights; k++) {
+            model_weight *W = &m->weights[m->n_weights++];
+            W->layer = i;
+            W->index = k;
+            W->n = layer_weight_size(&m->layers[i]->weights[k]);
+            W->offset = at;
+            at += recur_round_floats(W->n);
+        }
+    float *p = recur_alloc_aligned((4 * at + 16) * sizeof(float));
+    if (p == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_compile: cannot allocate %zu bytes "
+                          "of parameters", 4 * at * sizeof(float));
+    m->block = p;
+    m->block_floats = at;
+    m->params = p;
+    m->grads = p + at;
+    m->slot[0] = p + 2 * at;
+    m->slot[1] = p + 3 * at;
+    for (int w = 0; w < m->n_weights; w++) {
+        layer *L = m->layers[m->weights[w].layer];
+        L->weights[m->weights[w].index].w = m->params + m->weights[w].offset;
+        L->weights[m->weights[w].index].g = m->grads + m->weights[w].offset;
+    }
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->ops->bind)
+            m->layers[i]->ops->bind(m->layers[i]);
+    return RECUR_OK;
+}
+
+recur_status recur_model_compile_sized(recur_model *m, const recur_compile_opts *opts,
+                                       size_t opts_size)
 {
     if (m == NULL || opts == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_compile: NULL argument");
     if (m->n_layers == 0)
         return recur_fail(RECUR_ERR_STATE, "recur_model_compile: the model has no layers");
-    recur_compile_opts o;
-    recur_status s = resolve(m, opts, &o);
+    recur_compile_opts given, o;
+    recur_abi_copy(&given, sizeof given, opts, opts_size);
+    recur_status s = resolve(m, &given, &o);
     if (s != RECUR_OK)
         return s;
-
-    if (m->params == NULL) {
-        /* Dense weights and gradients, then two optimizer slots for every weight. */
-        size_t dense = 0, all = 0;
-        for (int i = 0; i < m->n_layers; i++) {
-            const model_layer *L = &m->layers[i];
-            size_t n;
-            if (L->kind == LAYER_DENSE) {
-                n = recur_round_floats((size_t)L->in_features * L->units) +
-                    recur_round_floats((size_t)L->units);
-                dense += 2 * n;
-                all += n;
-            } else {
-                size_t k, u, b;
-                recur_rnn_weight_counts(L->rnn, &k, &u, &b);
-                all += recur_round_floats(k) + recur_round_floats(u) + recur_round_floats(b);
-            }
-        }
-        float *p = recur_alloc_aligned((dense + 2 * all + 16) * sizeof(float));
-        if (p == NULL)
-            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_compile: cannot allocate "
-                              "parameters");
-        m->params = p;
-        for (int i = 0; i < m->n_layers; i++) {
-            model_layer *L = &m->layers[i];
-            if (L->kind != LAYER_DENSE)
-                continue;
-            size_t nk = recur_round_floats((size_t)L->in_features * L->units);
-            size_t nb = recur_round_floats((size_t)L->units);
-            L->kernel = p; p += nk;
-            L->bias = p; p += nb;
-            L->dkernel = p; p += nk;
-            L->dbias = p; p += nb;
-        }
-        recur_model_build_weight_table(m);
-        for (int w = 0; w < m->n_weights; w++)
-            for (int k = 0; k < 2; k++) {
-                m->weights[w].slot[k] = p;
-                p += recur_round_floats(m->weights[w].n);
-            }
-    }
-    for (int w = 0; w < m->n_weights; w++)
-        for (int k = 0; k < 2; k++)
-            memset(m->weights[w].slot[k], 0, m->weights[w].n * sizeof(float));
+    if (m->block == NULL && (s = plan_block(m)) != RECUR_OK)
+        return s;
+    memset(m->slot[0], 0, 2 * m->block_floats * sizeof(float));   /* a fresh optimizer */
     m->copts = o;
     m->iterations = 0;
     m->compiled = true;
     if (!m->initialized) {
-        recur_model_init_weights(m);
+        layer_rng r = layer_rng_seeded(m->seed);
+        for (int i = 0; i < m->n_layers; i++)
+            if (m->layers[i]->ops->init_weights)
+                m->layers[i]->ops->init_weights(m->layers[i], &r);
+        model_weights_changed(m);
         m->initialized = true;
     }
     return RECUR_OK;
+}
+
+#undef recur_model_compile
+RECUR_API recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o);
+recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o)
+{
+    return recur_model_compile_sized(m, o, COMPILE_OPTS_SIZE_0_1);
 }

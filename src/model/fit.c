@@ -8,27 +8,21 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/abi.h"
 #include "core/error.h"
+#include "model/data.h"
 #include "model/internal.h"
+
+/* The 0.1 layout of recur_fit_opts: its fields up to min_delta (docs/ABI.md). */
+#define FIT_OPTS_SIZE_0_1 (offsetof(recur_fit_opts, min_delta) + sizeof(float))
+/* Keras's batch_size default for fit, evaluate and predict. */
+#define DEFAULT_BATCH 32
 
 static double now_seconds(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static bool sparse_targets(const recur_model *m)
-{
-    return m->copts.loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-}
-
-/* Target values per sample: class indices (one per output step) or full outputs. */
-static size_t target_size(const recur_model *m)
-{
-    const model_layer *L = &m->layers[m->n_layers - 1];
-    return sparse_targets(m) ? (size_t)(L->out_steps ? L->out_steps : 1)
-                             : recur_model_output_size(m);
 }
 
 static int n_metrics(const recur_model *m)
@@ -52,42 +46,10 @@ static const char *metric_name(const recur_model *m, int k)
     return "?";
 }
 
-static recur_status check_data(const recur_model *m, const float *x, const float *y, int n,
-                               const char *what)
-{
-    if (m == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: model is NULL", what);
-    if (!m->compiled)
-        return recur_fail(RECUR_ERR_STATE, "%s: compile the model first", what);
-    if (x == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: x is NULL", what);
-    if (n < 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: n must be >= 1, got %d", what, n);
-    size_t nx = (size_t)n * m->timesteps * m->features;
-    for (size_t i = 0; i < nx; i++)
-        if (!isfinite(x[i]))
-            return recur_fail(RECUR_ERR_NUMERIC, "%s: x has a non-finite value at sample %zu, "
-                              "step %zu, feature %zu", what, i / ((size_t)m->timesteps * m->features),
-                              (i / m->features) % m->timesteps, i % m->features);
-    if (y == NULL)
-        return RECUR_OK;
-    const size_t per = target_size(m);
-    const int classes = m->layers[m->n_layers - 1].out_features;
-    for (size_t i = 0; i < (size_t)n * per; i++) {
-        if (!isfinite(y[i]))
-            return recur_fail(RECUR_ERR_NUMERIC, "%s: y has a non-finite value at sample %zu",
-                              what, i / per);
-        if (sparse_targets(m) && (y[i] < 0 || y[i] >= classes || y[i] != floorf(y[i])))
-            return recur_fail(RECUR_ERR_ARGUMENT, "%s: label %g of sample %zu is not a class "
-                              "index in [0, %d)", what, (double)y[i], i / per, classes);
-    }
-    return RECUR_OK;
-}
-
 static void gather(const recur_model *m, const float *x, const float *y, const int *idx,
                    int first, int rows)
 {
-    const size_t sx = (size_t)m->timesteps * m->features, sy = target_size(m);
+    const size_t sx = (size_t)m->timesteps * m->features, sy = model_target_size(m);
     for (int r = 0; r < rows; r++) {
         int s = idx ? idx[first + r] : first + r;
         memcpy(m->xb + (size_t)r * sx, x + (size_t)s * sx, sx * sizeof(float));
@@ -96,25 +58,26 @@ static void gather(const recur_model *m, const float *x, const float *y, const i
     }
 }
 
-/* Loss and metrics over samples [first, first+n) in batches of `batch`. */
+/* Loss and metrics over samples [first, first+n) in batches of `batch`, read in place. */
 static recur_status evaluate_range(recur_model *m, const float *x, const float *y, int first,
                                    int n, int batch, float *loss, float *metrics)
 {
+    const size_t sx = (size_t)m->timesteps * m->features, sy = model_target_size(m);
     double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
     recur_model_set_inference(m, true);
     for (int b0 = 0; b0 < n; b0 += batch) {
-        int rows = n - b0 < batch ? n - b0 : batch;
-        gather(m, x, y, NULL, first + b0, rows);
-        recur_status s = recur_model_forward_batch(m, rows);
+        const int rows = n - b0 < batch ? n - b0 : batch;
+        const float *xb = x + (size_t)(first + b0) * sx, *yb = y + (size_t)(first + b0) * sy;
+        recur_status s = recur_model_forward_batch(m, xb, rows);
         double l;
         if (s == RECUR_OK)
-            s = recur_model_loss_and_grads(m, rows, m->yb, false, &l);
+            s = recur_model_loss_and_grads(m, xb, rows, yb, false, &l);
         if (s != RECUR_OK) {
             recur_model_set_inference(m, false);
             return s;
         }
         lsum += l * rows;
-        recur_model_metric_sums(m, rows, m->yb, sums, counts);
+        recur_model_metric_sums(m, rows, yb, sums, counts);
     }
     recur_model_set_inference(m, false);
     *loss = (float)(lsum / n);
@@ -123,15 +86,28 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
     return RECUR_OK;
 }
 
-recur_status recur_model_evaluate(recur_model *m, const float *x, const float *y, int n,
-                                  float *loss, float *metrics)
+static recur_status batch_size_of(int batch_size, int n, const char *what, int *out)
 {
-    recur_status s = check_data(m, x, y, n, "recur_model_evaluate");
+    if (batch_size < 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: batch_size must be >= 0 (0: %d), got %d",
+                          what, DEFAULT_BATCH, batch_size);
+    const int b = batch_size ? batch_size : DEFAULT_BATCH;
+    *out = n < b ? n : b;
+    return RECUR_OK;
+}
+
+recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x, const float *y,
+                                             int n, int batch_size, float *loss, float *metrics)
+{
+    const char *what = "recur_model_evaluate";
+    recur_status s = model_check_data(m, x, y, n, what);
     if (s != RECUR_OK)
         return s;
     if (y == NULL || loss == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_evaluate: y and loss must not be NULL");
-    const int batch = n < 32 ? n : 32;
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: y and loss must not be NULL", what);
+    int batch = 0;
+    if ((s = batch_size_of(batch_size, n, what, &batch)) != RECUR_OK)
+        return s;
     recur_model_set_inference(m, true);
     s = recur_model_ensure_batch(m, batch);
     recur_model_set_inference(m, false);
@@ -147,26 +123,41 @@ recur_status recur_model_evaluate(recur_model *m, const float *x, const float *y
     return RECUR_OK;
 }
 
-recur_status recur_model_predict(recur_model *m, const float *x, int n, float *y)
+recur_status recur_model_evaluate(recur_model *m, const float *x, const float *y, int n,
+                                  float *loss, float *metrics)
 {
-    recur_status s = check_data(m, x, NULL, n, "recur_model_predict");
+    return recur_model_evaluate_in_batches(m, x, y, n, 0, loss, metrics);
+}
+
+recur_status recur_model_predict_in_batches(recur_model *m, const float *x, int n,
+                                            int batch_size, float *y)
+{
+    const char *what = "recur_model_predict";
+    recur_status s = model_check_data(m, x, NULL, n, what);
     if (s != RECUR_OK)
         return s;
     if (y == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_predict: y is NULL");
-    const int batch = n < 32 ? n : 32;
+        return recur_fail(RECUR_ERR_ARGUMENT, "%s: y is NULL", what);
+    int batch = 0;
+    if ((s = batch_size_of(batch_size, n, what, &batch)) != RECUR_OK)
+        return s;
     recur_model_set_inference(m, true);   /* nothing kept for backward */
     s = recur_model_ensure_batch(m, batch);
-    const size_t so = recur_model_output_size(m);
-    const model_layer *last = &m->layers[m->n_layers - 1];
+    const size_t sx = (size_t)m->timesteps * m->features, so = recur_model_output_size(m);
+    const float *out = m->acts[m->n_layers - 1].y;
     for (int b0 = 0; s == RECUR_OK && b0 < n; b0 += batch) {
         int rows = n - b0 < batch ? n - b0 : batch;
-        gather(m, x, NULL, NULL, b0, rows);
-        if ((s = recur_model_forward_batch(m, rows)) == RECUR_OK)
-            memcpy(y + (size_t)b0 * so, last->out, sizeof(float) * so * (size_t)rows);
+        /* the caller's rows are read in place: nothing to gather */
+        if ((s = recur_model_forward_batch(m, x + (size_t)b0 * sx, rows)) == RECUR_OK)
+            memcpy(y + (size_t)b0 * so, out, sizeof(float) * so * (size_t)rows);
     }
     recur_model_set_inference(m, false);
     return s;
+}
+
+recur_status recur_model_predict(recur_model *m, const float *x, int n, float *y)
+{
+    return recur_model_predict_in_batches(m, x, n, 0, y);
 }
 
 /* ---- progress output, Keras style ---------------------------------------------------------- */
@@ -206,15 +197,17 @@ static unsigned long long shuffle_next(unsigned long long *s)   /* splitmix64 */
     return z ^ (z >> 31);
 }
 
-recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int n,
-                             const recur_fit_opts *opts)
+recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *y, int n,
+                                   const recur_fit_opts *opts, size_t opts_size)
 {
-    recur_status s = check_data(m, x, y, n, "recur_model_fit");
+    recur_status s = model_check_data(m, x, y, n, "recur_model_fit");
     if (s != RECUR_OK)
         return s;
     if (y == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: y is NULL");
-    recur_fit_opts o = opts ? *opts : (recur_fit_opts){ 0 };
+    recur_fit_opts o = { 0 };
+    if (opts)
+        recur_abi_copy(&o, sizeof o, opts, opts_size);
     if (o.epochs < 0 || o.batch_size < 0 || o.verbose < 0 || o.verbose > 2 || o.patience < 0)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: epochs, batch_size, patience "
                           "must be >= 0 and verbose 0, 1 or 2");
@@ -224,7 +217,7 @@ recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int
     if (o.epochs == 0)
         o.epochs = 1;
     if (o.batch_size == 0)
-        o.batch_size = 32;
+        o.batch_size = DEFAULT_BATCH;
     /* Keras: the validation samples are the last ones, taken before any shuffling. */
     const int n_train = (int)((double)n * (1.0 - (double)o.validation_split));
     const int n_val = n - n_train;
@@ -277,15 +270,15 @@ recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int
             int rows = n_train - b0 < batch ? n_train - b0 : batch;
             gather(m, x, y, perm, b0, rows);
             double l;
-            s = recur_model_forward_batch(m, rows);
+            s = recur_model_forward_batch(m, m->xb, rows);
             if (s == RECUR_OK)
-                s = recur_model_loss_and_grads(m, rows, m->yb, true, &l);
+                s = recur_model_loss_and_grads(m, m->xb, rows, m->yb, true, &l);
             if (s != RECUR_OK) {
                 free(perm);
                 return s;
             }
             recur_model_metric_sums(m, rows, m->yb, sums, counts);
-            recur_model_apply_gradients(m);
+            model_optimizer_step(m);
             lsum += l * rows;
             if (o.on_batch)
                 o.on_batch(epoch, b, (float)l, o.user);
@@ -341,4 +334,13 @@ recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int
     }
     free(perm);
     return RECUR_OK;
+}
+
+#undef recur_model_fit
+RECUR_API recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int n,
+                                       const recur_fit_opts *o);
+recur_status recur_model_fit(recur_model *m, const float *x, const float *y, int n,
+                             const recur_fit_opts *o)
+{
+    return recur_model_fit_sized(m, x, y, n, o, FIT_OPTS_SIZE_0_1);
 }

@@ -1,45 +1,45 @@
-/* Internal: the Sequential model. */
+/* Internal: the Sequential model, a list of layers (src/layers/layer.h).
+ *
+ * Memory, planned up front:
+ * - the parameter block, sized at compile by one table (the weights in get_weights()
+ *   order) that also points every layer weight into it: four regions of the same layout,
+ *   values | gradients | optimizer slot 0 | slot 1, so a clip, an optimizer step or a sum
+ *   across processes is one pass over one array;
+ * - the batch block, sized for the largest batch a call will run: the input batch, the
+ *   targets, and per layer its output, the gradient reaching it, its scratch and its mask. */
 #ifndef RECUR_MODEL_INTERNAL_H
 #define RECUR_MODEL_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <recur/recur.h>
 
+#include "layers/layer.h"
 #include "simd/kernels.h"
 
-typedef enum { LAYER_RNN = 1, LAYER_DENSE } layer_kind;
+#define MODEL_MAX_LAYERS 64
+#define MODEL_MAX_WEIGHTS (LAYER_MAX_WEIGHTS * MODEL_MAX_LAYERS)
 
+/* One entry of get_weights(): layer `layer`'s weight `index`, n floats at `offset` in
+ * every region of the parameter block. */
 typedef struct {
-    layer_kind kind;
-    int units;
-    recur_cell cell;               /* RNN */
-    recur_rnn_opts opts;           /* RNN, defaults resolved */
-    recur_activation activation;   /* Dense, resolved */
-    int in_steps, in_features;     /* in_steps 0: no time axis */
-    int out_steps, out_features;
-    recur_rnn *rnn;                /* RNN: owns its weights and workspace */
-    float *kernel, *bias, *dkernel, *dbias;   /* Dense, in the model's parameter block */
-    float *out, *dout, *pre;       /* per batch: [B, steps?, features]; pre: Dense logits */
-} model_layer;
-
-/* One entry of get_weights(): where the values and gradients live. */
-typedef struct {
-    float *w, *g;
-    size_t n;
-    int rank, dims[2];
-    int layer;
-    float *slot[2];                /* optimizer state (Adam m, v; SGD momentum; RMSprop v, m) */
+    int layer, index;
+    size_t n, offset;
 } model_weight;
 
-#define MODEL_MAX_LAYERS 64
-#define MODEL_MAX_WEIGHTS (3 * MODEL_MAX_LAYERS)
+/* Per layer, the batch buffers of the current plan. */
+typedef struct {
+    float *y, *dy, *scratch;      /* [B, out], [B, out], scratch_floats(B) */
+    uint8_t *mask_buf;            /* [B, out.steps] under MASK_MAKE */
+    const uint8_t *mask;          /* the mask leaving the layer: NULL, the input's, or mask_buf */
+} model_acts;
 
 struct recur_model {
     int timesteps, features;
     int n_layers;
-    model_layer layers[MODEL_MAX_LAYERS];
+    layer *layers[MODEL_MAX_LAYERS];
     const recur_kernels *kt;
     int threads;
     unsigned long long seed;
@@ -47,47 +47,79 @@ struct recur_model {
     bool compiled, initialized;
     recur_compile_opts copts;      /* defaults resolved */
     long long iterations;          /* optimizer steps taken */
+
     int n_weights;
     model_weight weights[MODEL_MAX_WEIGHTS];
-    void *params;                  /* Dense weights and gradients, optimizer slots */
+    float *block;                  /* the parameter block: 4 regions of block_floats */
+    size_t block_floats;
+    float *params, *grads, *slot[2];
 
-    /* per-batch buffers, sized for cap_batch rows */
-    void *acts;
+    void *batch_block;             /* per-batch buffers for cap_batch rows */
     int cap_batch;
     float *xb, *yb, *gemm_work;
-    double *grad_scratch;
+    model_acts acts[MODEL_MAX_LAYERS];
+
+    /* While a file is loaded: the weights its remaining bytes can hold, so a forged
+     * architecture is refused before anything is allocated for it. */
+    bool loading;
+    size_t load_param_budget;
 
     char *metadata;                /* NULL or a NUL-terminated string */
     recur_epoch_log *history;
     int history_len, history_cap;
 };
 
+/* ---- building (model.c) ---- */
+/* The shape and mask entering layer `index` (index = n_layers: the model's output). */
+layer_shape model_shape_before(const recur_model *m, int index);
+bool model_mask_before(const recur_model *m, int index);
+/* Checks common to every recur_model_add_* (model not compiled, room for a layer). */
+recur_status model_check_can_add(const recur_model *m, const char *what);
+/* A layer about to be added holds `params` weights: while loading a file, refuse it when
+ * the file cannot hold them. */
+recur_status model_check_param_budget(recur_model *m, size_t params, const char *what);
+/* Appends a built layer (ownership passes to the model). */
+void model_append(recur_model *m, layer *L);
+
+/* ---- the output (model.c) ---- */
+const layer *model_last(const recur_model *m);
 /* Keras's output width per sample (features × steps). */
 size_t recur_model_output_size(const recur_model *m);
-/* Switch every recurrent layer between training and inference (no kept activations). */
+
+/* ---- the per-batch pass (batch.c) ---- */
+/* Switch every layer between training and inference (nothing kept for backward). */
 void recur_model_set_inference(recur_model *m, bool inference);
-/* Prepare per-batch buffers for batch rows in the layers' current mode (allocates only when
+/* Plan every buffer for `batch` rows in the layers' current mode (allocates only when
  * something grows). */
 recur_status recur_model_ensure_batch(recur_model *m, int batch);
-/* Forward a batch already in m->xb; leaves outputs in the last layer's out. */
-recur_status recur_model_forward_batch(recur_model *m, int batch);
-/* Loss of the last forward against y (batch rows); when grad, also the gradients of every
- * weight (zeroed first) by backpropagation. */
-recur_status recur_model_loss_and_grads(recur_model *m, int batch, const float *y, bool grad,
-                                        double *loss);
-/* Apply one optimizer step to every weight from its gradient, then repack. */
-void recur_model_apply_gradients(recur_model *m);
-/* Per-batch metric sums for the metric bits; counts elements or rows as Keras does. */
+/* Forward a batch x [batch, T, F] (m->xb, or any array already checked); the output is in
+ * the last layer's acts. */
+recur_status recur_model_forward_batch(recur_model *m, const float *x, int batch);
+/* Loss of the last forward (of x) against y; when grad, also every gradient (zeroed
+ * first). */
+recur_status recur_model_loss_and_grads(recur_model *m, const float *x, int batch,
+                                        const float *y, bool grad, double *loss);
+/* The mask the loss and metrics use: the last layer's, when its output is a sequence. */
+const uint8_t *model_output_mask(const recur_model *m);
+
+/* ---- loss and metrics (loss.c, metrics.c) ---- */
+/* Whether the loss starts from the last layer's logits (Keras TF backend). */
+const float *model_loss_logits(const recur_model *m);
+/* Loss over the batch and its gradient with respect to the output (or the logits), with
+ * Keras's sum_over_batch_size reduction and its mask weighting. */
+double model_loss(const recur_model *m, int batch, const float *y, float *grad);
+/* Per-batch metric sums for the metric bits; counts as Keras weights them. */
 void recur_model_metric_sums(const recur_model *m, int batch, const float *y, double *sums,
                              double *counts);
-/* Fill the weight table (Keras get_weights() order) once every layer's storage exists. */
-void recur_model_build_weight_table(recur_model *m);
-/* Weight initializers. */
-void recur_model_init_weights(recur_model *m);
-/* Re-pack an RNN layer's weights after they changed in place. */
-void recur_rnn_weights_changed(recur_rnn *rnn);
-/* Pointers to an RNN layer's Keras-layout weights and gradients. */
-void recur_rnn_weight_views(recur_rnn *rnn, float **kernel, float **rec, float **bias,
-                            float **dkernel, float **drec, float **dbias);
+
+/* ---- weights (weights.c, compile.c, optimizer.c) ---- */
+static inline float *model_weight_values(const recur_model *m, int i)
+{
+    return m->params + m->weights[i].offset;
+}
+/* The layers' weights changed in place: each layer rebuilds what it derives from them. */
+void model_weights_changed(recur_model *m);
+/* Clip and step every weight (compile's optimizer), then model_weights_changed. */
+void model_optimizer_step(recur_model *m);
 
 #endif

@@ -1,39 +1,27 @@
 /* Saving and loading models: a versioned little-endian binary format (docs/model-format.md)
- * holding the architecture, compile settings, weights and optimizer state, closed by a
- * CRC-32. Written to a temporary file in the same directory, synced, then renamed, so a
- * crash never leaves a half-written model under the real name. Loading checks every length
- * against the file before reading, so a truncated, corrupt or foreign file is an error. */
+ * holding the input shape, one tagged config record per layer, the compile settings, the
+ * weights with the optimizer's state, and metadata, closed by a CRC-32. Written to a
+ * temporary file in the same directory, synced, then renamed, so a crash never leaves a
+ * half-written model under the real name. Loading checks every length against the file
+ * before reading and rebuilds the model through the public calls, so a truncated, corrupt
+ * or foreign file is an error and an impossible architecture is refused as it would be when
+ * built by hand. Version 1 files (recur 0.1) load too (src/model/io_v1.c). */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crc32.h"
 #include "core/error.h"
-#include "model/internal.h"
+#include "model/io.h"
 
 #define FORMAT_MAGIC "RECURMDL"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 #define MAX_FILE_BYTES ((size_t)1 << 33)
-
-static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n)
-{
-    static uint32_t table[256];
-    if (table[1] == 0)
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
+#define MAX_TAG_BYTES 32
 
 /* ---- writing ------------------------------------------------------------------------------ */
 
@@ -43,11 +31,34 @@ static void put(writer *w, const void *p, size_t n)
 {
     if (w->ok && fwrite(p, 1, n, w->f) != n)
         w->ok = false;
-    w->crc = crc32_update(w->crc, p, n);
+    w->crc = recur_crc32(w->crc, p, n);
 }
 static void put_i32(writer *w, int32_t v) { put(w, &v, 4); }
 static void put_u64(writer *w, uint64_t v) { put(w, &v, 8); }
-static void put_f32(writer *w, float v) { put(w, &v, 4); }
+static void put_u8(writer *w, uint8_t v) { put(w, &v, 1); }
+
+static void put_record(writer *w, const layer_config_writer *c)
+{
+    put_i32(w, (int32_t)c->len);
+    put(w, c->bytes, c->len);
+}
+
+static void compile_record(const recur_compile_opts *o, layer_config_writer *c)
+{
+    layer_config_put_int(c, "optimizer", (int)o->optimizer);
+    layer_config_put_int(c, "loss", (int)o->loss);
+    layer_config_put_float(c, "learning_rate", o->learning_rate);
+    layer_config_put_float(c, "beta_1", o->beta_1);
+    layer_config_put_float(c, "beta_2", o->beta_2);
+    layer_config_put_float(c, "epsilon", o->epsilon);
+    layer_config_put_float(c, "momentum", o->momentum);
+    layer_config_put_float(c, "rho", o->rho);
+    layer_config_put_float(c, "clipnorm", o->clipnorm);
+    layer_config_put_float(c, "clipvalue", o->clipvalue);
+    layer_config_put_float(c, "global_clipnorm", o->global_clipnorm);
+    layer_config_put_bool(c, "nesterov", o->nesterov);
+    layer_config_put_int(c, "metrics", (int)o->metrics);
+}
 
 static void write_model(writer *w, const recur_model *m)
 {
@@ -58,39 +69,26 @@ static void write_model(writer *w, const recur_model *m)
     put_u64(w, m->seed);
     put_i32(w, m->n_layers);
     for (int i = 0; i < m->n_layers; i++) {
-        const model_layer *L = &m->layers[i];
-        put_i32(w, L->kind);
-        put_i32(w, L->units);
-        put_i32(w, L->kind == LAYER_RNN ? (int32_t)L->cell : 0);
-        put_i32(w, L->kind == LAYER_RNN ? (int32_t)L->opts.activation : (int32_t)L->activation);
-        put_i32(w, L->kind == LAYER_RNN ? (int32_t)L->opts.recurrent_activation : 0);
-        int32_t flags = L->kind == LAYER_RNN
-                            ? (L->opts.return_sequences << 0) | (L->opts.go_backwards << 1) |
-                                  (L->opts.no_bias << 2) | (L->opts.reset_before << 3) |
-                                  (L->opts.no_unit_forget_bias << 4)
-                            : 0;
-        put_i32(w, flags);
+        const layer *L = m->layers[i];
+        const size_t tlen = strlen(L->ops->tag);
+        put_u8(w, (uint8_t)tlen);
+        put(w, L->ops->tag, tlen);
+        layer_config_writer c = { .len = 0 };
+        L->ops->write_config(L, &c);
+        w->ok = w->ok && !c.overflow;
+        put_record(w, &c);
     }
-    put_i32(w, m->compiled);
-    if (m->compiled) {
-        const recur_compile_opts *o = &m->copts;
-        put_i32(w, o->optimizer);
-        put_i32(w, o->loss);
-        const float f[] = { o->learning_rate, o->beta_1, o->beta_2, o->epsilon, o->momentum,
-                            o->rho, o->clipnorm, o->clipvalue, o->global_clipnorm };
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            put_f32(w, f[i]);
-        put_i32(w, o->nesterov);
-        put_i32(w, (int32_t)o->metrics);
-        put_u64(w, (uint64_t)m->iterations);
-        put_i32(w, m->n_weights);
-        for (int k = 0; k < m->n_weights; k++) {
-            const model_weight *W = &m->weights[k];
-            put_u64(w, W->n);
-            put(w, W->w, W->n * sizeof(float));
-            put(w, W->slot[0], W->n * sizeof(float));
-            put(w, W->slot[1], W->n * sizeof(float));
-        }
+    layer_config_writer c = { .len = 0 };
+    compile_record(&m->copts, &c);
+    put_record(w, &c);
+    put_u64(w, (uint64_t)m->iterations);
+    put_i32(w, m->n_weights);
+    for (int k = 0; k < m->n_weights; k++) {
+        const model_weight *W = &m->weights[k];
+        put_u64(w, W->n);
+        put(w, m->params + W->offset, W->n * sizeof(float));
+        put(w, m->slot[0] + W->offset, W->n * sizeof(float));
+        put(w, m->slot[1] + W->offset, W->n * sizeof(float));
     }
     const char *meta = recur_model_metadata(m);
     put_u64(w, strlen(meta));
@@ -150,130 +148,170 @@ recur_status recur_model_save(const recur_model *m, const char *path)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-typedef struct { const unsigned char *p; size_t n, at; const char *path; bool ok; } reader;
-
-static bool take(reader *r, void *dst, size_t n)
+bool model_read(model_reader *r, void *dst, size_t n)
 {
     if (!r->ok || n > r->n - r->at) {
         r->ok = false;
+        memset(dst, 0, n);
         return false;
     }
     memcpy(dst, r->p + r->at, n);
     r->at += n;
     return true;
 }
-static int32_t get_i32(reader *r) { int32_t v = 0; take(r, &v, 4); return v; }
-static uint64_t get_u64(reader *r) { uint64_t v = 0; take(r, &v, 8); return v; }
-static float get_f32(reader *r) { float v = 0; take(r, &v, 4); return v; }
+int32_t model_read_i32(model_reader *r) { int32_t v; model_read(r, &v, 4); return v; }
+uint64_t model_read_u64(model_reader *r) { uint64_t v; model_read(r, &v, 8); return v; }
+float model_read_f32(model_reader *r) { float v; model_read(r, &v, 4); return v; }
 
-static recur_status bad(const char *path, const char *what)
+recur_status model_file_error(const char *path, const char *why)
 {
-    return recur_fail(RECUR_ERR_FORMAT, "recur_model_load: %s: %s", path, what);
+    return recur_fail(RECUR_ERR_FORMAT, "recur_model_load: %s: %s", path, why);
 }
 
-static recur_status parse(reader *r, recur_model **out)
+/* A config record: an i32 length, then its entries. */
+static bool read_record(model_reader *r, layer_config_reader *c)
+{
+    const int32_t len = model_read_i32(r);
+    if (!r->ok || len < 0 || len > LAYER_CONFIG_MAX_BYTES || (size_t)len > r->n - r->at) {
+        r->ok = false;
+        snprintf(c->error, sizeof c->error, "a config record is truncated or oversized");
+        return false;
+    }
+    const bool ok = layer_config_parse(c, r->p + r->at, (size_t)len);
+    r->at += (size_t)len;
+    return ok;
+}
+
+static recur_status read_layers_v2(model_reader *r, recur_model *m, int n_layers)
+{
+    for (int i = 0; i < n_layers; i++) {
+        char tag[MAX_TAG_BYTES + 1] = { 0 }, why[400];
+        uint8_t tlen = 0;
+        model_read(r, &tlen, 1);
+        if (tlen == 0 || tlen > MAX_TAG_BYTES || !model_read(r, tag, tlen))
+            return model_file_error(r->path, "truncated or malformed in the layer list");
+        const layer_ops *ops = layer_kind_by_tag(tag);
+        layer_config_reader c;
+        if (ops == NULL || !read_record(r, &c)) {
+            snprintf(why, sizeof why, "layer %d: %s", i,
+                     ops ? c.error : "a kind of layer this library does not know");
+            return model_file_error(r->path, why);
+        }
+        if (ops->from_config(m, &c) != RECUR_OK) {
+            snprintf(why, sizeof why, "layer %d (%s) is invalid: %s", i, tag, recur_last_error());
+            return model_file_error(r->path, why);
+        }
+    }
+    return RECUR_OK;
+}
+
+static recur_status read_compile_v2(model_reader *r, recur_compile_opts *o)
+{
+    layer_config_reader c;
+    if (!read_record(r, &c))
+        return model_file_error(r->path, c.error);
+    o->optimizer = (recur_optimizer)layer_config_int(&c, "optimizer", 0);
+    o->loss = (recur_loss)layer_config_int(&c, "loss", 0);
+    o->learning_rate = layer_config_float(&c, "learning_rate", 0);
+    o->beta_1 = layer_config_float(&c, "beta_1", 0);
+    o->beta_2 = layer_config_float(&c, "beta_2", 0);
+    o->epsilon = layer_config_float(&c, "epsilon", 0);
+    o->momentum = layer_config_float(&c, "momentum", 0);
+    o->rho = layer_config_float(&c, "rho", 0);
+    o->clipnorm = layer_config_float(&c, "clipnorm", 0);
+    o->clipvalue = layer_config_float(&c, "clipvalue", 0);
+    o->global_clipnorm = layer_config_float(&c, "global_clipnorm", 0);
+    o->nesterov = layer_config_bool(&c, "nesterov", false);
+    o->metrics = (unsigned)layer_config_int(&c, "metrics", 0);
+    return layer_config_done(&c) ? RECUR_OK : model_file_error(r->path, c.error);
+}
+
+/* The weights and the optimizer's slots, into a compiled model. */
+static recur_status read_weights(model_reader *r, recur_model *m)
+{
+    const int32_t nw = model_read_i32(r);
+    if (r->ok && nw != m->n_weights)
+        return model_file_error(r->path, "weight count does not match the architecture");
+    for (int k = 0; k < nw; k++) {
+        const model_weight *W = &m->weights[k];
+        if (model_read_u64(r) != W->n && r->ok)
+            return model_file_error(r->path, "a weight's size does not match the architecture");
+        model_read(r, m->params + W->offset, W->n * sizeof(float));
+        model_read(r, m->slot[0] + W->offset, W->n * sizeof(float));
+        model_read(r, m->slot[1] + W->offset, W->n * sizeof(float));
+    }
+    return r->ok ? RECUR_OK : model_file_error(r->path, "truncated in the weights");
+}
+
+static recur_status read_metadata(model_reader *r, recur_model *m)
+{
+    uint64_t len = model_read_u64(r);
+    if (!r->ok || len > r->n - r->at || len > ((uint64_t)1 << 20))
+        return model_file_error(r->path, "truncated or oversized metadata");
+    if (len == 0)
+        return RECUR_OK;
+    char *text = malloc(len + 1);
+    if (text == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_load: out of memory");
+    model_read(r, text, len);
+    text[len] = '\0';
+    recur_status s = strlen(text) != len ? model_file_error(r->path, "metadata holds a NUL byte")
+                                         : recur_model_set_metadata(m, text);
+    free(text);
+    return s;
+}
+
+static recur_status parse_body(model_reader *r, recur_model *m, uint32_t version)
+{
+    const int32_t nl = model_read_i32(r);
+    if (!r->ok || nl < 1 || nl > MODEL_MAX_LAYERS)
+        return model_file_error(r->path, "bad layer count");
+    recur_status s = version == 1 ? model_read_layers_v1(r, m, nl) : read_layers_v2(r, m, nl);
+    if (s != RECUR_OK)
+        return s;
+    recur_compile_opts o = { 0 };
+    if (version == 1) {
+        if (model_read_i32(r) == 0 && r->ok)
+            return model_file_error(r->path, "the model was saved before compile");
+        model_read_compile_v1(r, &o);
+    } else if ((s = read_compile_v2(r, &o)) != RECUR_OK) {
+        return s;
+    }
+    const uint64_t iterations = model_read_u64(r);
+    if (!r->ok)
+        return model_file_error(r->path, "truncated in the compile settings");
+    if (recur_model_compile(m, &o) != RECUR_OK)
+        return model_file_error(r->path, recur_last_error());
+    if ((s = read_weights(r, m)) != RECUR_OK)
+        return s;
+    m->iterations = (long long)iterations;
+    model_weights_changed(m);
+    if ((s = read_metadata(r, m)) != RECUR_OK)
+        return s;
+    return r->at == r->n ? RECUR_OK : model_file_error(r->path, "unexpected bytes after the model");
+}
+
+static recur_status parse(model_reader *r, recur_model **out)
 {
     char magic[8];
-    if (!take(r, magic, 8) || memcmp(magic, FORMAT_MAGIC, 8) != 0)
-        return bad(r->path, "not a recur model file (bad magic)");
-    uint32_t version = (uint32_t)get_i32(r);
-    if (version != FORMAT_VERSION)
+    if (!model_read(r, magic, 8) || memcmp(magic, FORMAT_MAGIC, 8) != 0)
+        return model_file_error(r->path, "not a recur model file (bad magic)");
+    uint32_t version = (uint32_t)model_read_i32(r);
+    if (version < 1 || version > FORMAT_VERSION)
         return recur_fail(RECUR_ERR_FORMAT, "recur_model_load: %s: format version %u, this "
-                          "library reads version %u", r->path, version, FORMAT_VERSION);
-    int32_t T = get_i32(r), F = get_i32(r);
-    uint64_t seed = get_u64(r);
-    int32_t nl = get_i32(r);
-    if (!r->ok || nl < 1 || nl > MODEL_MAX_LAYERS)
-        return bad(r->path, "bad layer count");
+                          "library reads versions 1 to %u", r->path, version, FORMAT_VERSION);
+    int32_t T = model_read_i32(r), F = model_read_i32(r);
+    uint64_t seed = model_read_u64(r);
+    if (!r->ok)
+        return model_file_error(r->path, "truncated in the header");
     recur_model *m;
-    recur_status s = recur_model_create(T, F, &m);
-    if (s != RECUR_OK)
-        return bad(r->path, recur_last_error());
+    if (recur_model_create(T, F, &m) != RECUR_OK)
+        return model_file_error(r->path, recur_last_error());
     m->seed = seed;
-    for (int i = 0; i < nl && s == RECUR_OK; i++) {
-        int32_t kind = get_i32(r), units = get_i32(r), cell = get_i32(r), act = get_i32(r);
-        int32_t ract = get_i32(r), flags = get_i32(r);
-        if (!r->ok) {
-            s = bad(r->path, "truncated in the layer list");
-            break;
-        }
-        if (kind == LAYER_DENSE) {
-            s = recur_model_add_dense(m, units, (recur_activation)act);
-        } else if (kind == LAYER_RNN && (flags & ~0x1f) == 0) {
-            recur_rnn_opts o = { .activation = (recur_activation)act,
-                                 .recurrent_activation = (recur_activation)ract,
-                                 .return_sequences = flags & 1, .go_backwards = flags & 2,
-                                 .no_bias = flags & 4, .reset_before = flags & 8,
-                                 .no_unit_forget_bias = flags & 16 };
-            s = cell == RECUR_SIMPLE_RNN ? recur_model_add_simple_rnn(m, units, &o)
-                : cell == RECUR_LSTM     ? recur_model_add_lstm(m, units, &o)
-                : cell == RECUR_GRU      ? recur_model_add_gru(m, units, &o)
-                                         : RECUR_ERR_FORMAT;
-        } else {
-            s = RECUR_ERR_FORMAT;
-        }
-        if (s != RECUR_OK) {
-            char why[300];
-            snprintf(why, sizeof why, "layer %d is invalid (%s)", i, recur_last_error());
-            s = bad(r->path, why);
-        }
-    }
-    int32_t compiled = s == RECUR_OK ? get_i32(r) : 0;
-    if (s == RECUR_OK && compiled) {
-        recur_compile_opts o = { 0 };
-        o.optimizer = (recur_optimizer)get_i32(r);
-        o.loss = (recur_loss)get_i32(r);
-        float *f[] = { &o.learning_rate, &o.beta_1, &o.beta_2, &o.epsilon, &o.momentum, &o.rho,
-                       &o.clipnorm, &o.clipvalue, &o.global_clipnorm };
-        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-            *f[i] = get_f32(r);
-        o.nesterov = get_i32(r) != 0;
-        o.metrics = (unsigned)get_i32(r);
-        uint64_t iterations = get_u64(r);
-        if (!r->ok)
-            s = bad(r->path, "truncated in the compile settings");
-        else if (recur_model_compile(m, &o) != RECUR_OK)
-            s = bad(r->path, recur_last_error());
-        int32_t nw = s == RECUR_OK ? get_i32(r) : 0;
-        if (s == RECUR_OK && nw != m->n_weights)
-            s = bad(r->path, "weight count does not match the architecture");
-        for (int k = 0; k < nw && s == RECUR_OK; k++) {
-            model_weight *W = &m->weights[k];
-            if (get_u64(r) != W->n || !take(r, W->w, W->n * 4) || !take(r, W->slot[0], W->n * 4) ||
-                !take(r, W->slot[1], W->n * 4))
-                s = bad(r->path, r->ok ? "a weight's size does not match the architecture"
-                                       : "truncated in the weights");
-        }
-        if (s == RECUR_OK) {
-            m->iterations = (long long)iterations;
-            for (int i = 0; i < m->n_layers; i++)
-                if (m->layers[i].rnn)
-                    recur_rnn_weights_changed(m->layers[i].rnn);
-        }
-    } else if (s == RECUR_OK) {
-        s = bad(r->path, "the model was saved before compile");
-    }
-    if (s == RECUR_OK) {
-        uint64_t len = get_u64(r);
-        if (!r->ok || len > r->n - r->at || len > ((uint64_t)1 << 20)) {
-            s = bad(r->path, "truncated or oversized metadata");
-        } else if (len) {
-            char *text = malloc(len + 1);
-            if (text == NULL) {
-                s = recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_load: out of memory");
-            } else {
-                take(r, text, len);
-                text[len] = '\0';
-                if (strlen(text) != len)
-                    s = bad(r->path, "metadata holds a NUL byte");
-                else
-                    s = recur_model_set_metadata(m, text);
-                free(text);
-            }
-        }
-    }
-    if (s == RECUR_OK && r->at != r->n)
-        s = bad(r->path, "unexpected bytes after the model");
+    m->loading = true;   /* every weight takes 12 bytes of the file: values and two slots */
+    m->load_param_budget = (r->n - r->at) / 12;
+    recur_status s = parse_body(r, m, version);
+    m->loading = false;
     if (s != RECUR_OK) {
         recur_model_free(m);
         return s;
@@ -295,12 +333,12 @@ recur_status recur_model_load(const char *path, recur_model **out)
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
         (size_t)st.st_size > MAX_FILE_BYTES) {
         fclose(f);
-        return bad(path, "not a regular file of a plausible size");
+        return model_file_error(path, "not a regular file of a plausible size");
     }
     size_t n = (size_t)st.st_size;
     if (n < 8 + 4 + 4) {
         fclose(f);
-        return bad(path, n == 0 ? "the file is empty" : "the file is too short");
+        return model_file_error(path, n == 0 ? "the file is empty" : "the file is too short");
     }
     unsigned char *buf = malloc(n);
     if (buf == NULL) {
@@ -317,11 +355,11 @@ recur_status recur_model_load(const char *path, recur_model **out)
     uint32_t stored;
     memcpy(&stored, buf + n - 4, 4);
     if (memcmp(buf, FORMAT_MAGIC, 8) != 0)
-        s = bad(path, "not a recur model file (bad magic)");
-    else if (crc32_update(0, buf, n - 4) != stored)
-        s = bad(path, "checksum mismatch: the file is truncated or corrupt");
+        s = model_file_error(path, "not a recur model file (bad magic)");
+    else if (recur_crc32(0, buf, n - 4) != stored)
+        s = model_file_error(path, "checksum mismatch: the file is truncated or corrupt");
     else {
-        reader r = { buf, n - 4, 0, path, true };
+        model_reader r = { buf, n - 4, 0, path, true };
         s = parse(&r, out);
     }
     free(buf);

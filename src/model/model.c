@@ -1,13 +1,12 @@
-/* The Sequential model: building the layer stack, the weight table in Keras order,
- * summary, history, and freeing. */
-#include <math.h>
+/* The Sequential model: the layer list, shapes between layers, threads, summary, history,
+ * metadata, and freeing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "model/internal.h"
 #include "core/util.h"
+#include "model/internal.h"
 
 recur_status recur_model_create(int timesteps, int features, recur_model **out)
 {
@@ -18,6 +17,9 @@ recur_status recur_model_create(int timesteps, int features, recur_model **out)
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_model_create: input shape (%d, %d) must be positive",
                           timesteps, features);
+    if ((long long)timesteps * features > (1LL << 30))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_create: input shape (%d, %d) is "
+                          "too large", timesteps, features);
     const recur_kernels *kt;
     recur_status s = recur_kernels_active(&kt);
     if (s != RECUR_OK)
@@ -32,18 +34,19 @@ recur_status recur_model_create(int timesteps, int features, recur_model **out)
     return RECUR_OK;
 }
 
-static void input_shape(const recur_model *m, int *steps, int *features)
+layer_shape model_shape_before(const recur_model *m, int index)
 {
-    if (m->n_layers == 0) {
-        *steps = m->timesteps;
-        *features = m->features;
-    } else {
-        *steps = m->layers[m->n_layers - 1].out_steps;
-        *features = m->layers[m->n_layers - 1].out_features;
-    }
+    if (index == 0)
+        return (layer_shape){ m->timesteps, m->features };
+    return m->layers[index - 1]->out;
 }
 
-static recur_status check_can_add(const recur_model *m, int units, const char *what)
+bool model_mask_before(const recur_model *m, int index)
+{
+    return index > 0 && m->layers[index - 1]->mask != MASK_NONE;
+}
+
+recur_status model_check_can_add(const recur_model *m, const char *what)
 {
     if (m == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: model is NULL", what);
@@ -51,89 +54,29 @@ static recur_status check_can_add(const recur_model *m, int units, const char *w
         return recur_fail(RECUR_ERR_STATE, "%s: the model is already compiled", what);
     if (m->n_layers >= MODEL_MAX_LAYERS)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: at most %d layers", what, MODEL_MAX_LAYERS);
-    if (units < 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: units must be >= 1, got %d", what, units);
     return RECUR_OK;
 }
 
-static recur_status add_rnn(recur_model *m, recur_cell cell, int units, const recur_rnn_opts *o,
-                            const char *what)
+recur_status model_check_param_budget(recur_model *m, size_t params, const char *what)
 {
-    recur_status s = check_can_add(m, units, what);
-    if (s != RECUR_OK)
-        return s;
-    int steps, features;
-    input_shape(m, &steps, &features);
-    if (steps == 0)
-        return recur_fail(RECUR_ERR_SHAPE,
-                          "%s: a recurrent layer needs a sequence, but layer %d returns one "
-                          "vector per sample (set return_sequences on it)", what, m->n_layers - 1);
-    recur_rnn_opts opts = o ? *o : (recur_rnn_opts){ 0 };
-    recur_rnn_config cfg = { .cell = cell, .input_size = features, .units = units,
-                             .activation = opts.activation,
-                             .recurrent_activation = opts.recurrent_activation,
-                             .no_bias = opts.no_bias, .reset_before = opts.reset_before,
-                             .go_backwards = opts.go_backwards };
-    recur_rnn *rnn;
-    s = recur_rnn_create(&cfg, &rnn);
-    if (s != RECUR_OK)
-        return s;
-    model_layer *L = &m->layers[m->n_layers++];
-    memset(L, 0, sizeof *L);
-    L->kind = LAYER_RNN;
-    L->cell = cell;
-    L->units = units;
-    L->opts = opts;
-    if (L->opts.activation == RECUR_ACT_DEFAULT)
-        L->opts.activation = RECUR_ACT_TANH;
-    if (L->opts.recurrent_activation == RECUR_ACT_DEFAULT)
-        L->opts.recurrent_activation = RECUR_ACT_SIGMOID;
-    L->in_steps = steps;
-    L->in_features = features;
-    L->out_steps = opts.return_sequences ? steps : 0;
-    L->out_features = units;
-    L->rnn = rnn;
-    if (m->threads > 0)
-        recur_rnn_set_num_threads(rnn, m->threads);
+    if (!m->loading)
+        return RECUR_OK;
+    if (params > m->load_param_budget)
+        return recur_fail(RECUR_ERR_FORMAT, "%s: the layer has %zu weights, more than the rest "
+                          "of the file holds", what, params);
+    m->load_param_budget -= params;
     return RECUR_OK;
 }
 
-recur_status recur_model_add_simple_rnn(recur_model *m, int units, const recur_rnn_opts *o)
+void model_append(recur_model *m, layer *L)
 {
-    return add_rnn(m, RECUR_SIMPLE_RNN, units, o, "recur_model_add_simple_rnn");
+    L->kt = m->kt;
+    if (m->threads > 0 && L->ops->set_threads)
+        L->ops->set_threads(L, m->threads);
+    m->layers[m->n_layers++] = L;
 }
 
-recur_status recur_model_add_lstm(recur_model *m, int units, const recur_rnn_opts *o)
-{
-    return add_rnn(m, RECUR_LSTM, units, o, "recur_model_add_lstm");
-}
-
-recur_status recur_model_add_gru(recur_model *m, int units, const recur_rnn_opts *o)
-{
-    return add_rnn(m, RECUR_GRU, units, o, "recur_model_add_gru");
-}
-
-recur_status recur_model_add_dense(recur_model *m, int units, recur_activation activation)
-{
-    recur_status s = check_can_add(m, units, "recur_model_add_dense");
-    if (s != RECUR_OK)
-        return s;
-    if ((int)activation < 0 || activation >= RECUR_ACT_COUNT)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_add_dense: unknown activation %d",
-                          (int)activation);
-    int steps, features;
-    input_shape(m, &steps, &features);
-    model_layer *L = &m->layers[m->n_layers++];
-    memset(L, 0, sizeof *L);
-    L->kind = LAYER_DENSE;
-    L->units = units;
-    L->activation = activation == RECUR_ACT_DEFAULT ? RECUR_ACT_LINEAR : activation;
-    L->in_steps = steps;
-    L->in_features = features;
-    L->out_steps = steps;
-    L->out_features = units;
-    return RECUR_OK;
-}
+const layer *model_last(const recur_model *m) { return m->layers[m->n_layers - 1]; }
 
 recur_status recur_model_set_seed(recur_model *m, unsigned long long seed)
 {
@@ -149,8 +92,8 @@ recur_status recur_model_set_num_threads(recur_model *m, int threads)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_num_threads: bad argument");
     m->threads = threads;
     for (int i = 0; i < m->n_layers; i++)
-        if (m->layers[i].rnn)
-            recur_rnn_set_num_threads(m->layers[i].rnn, threads);
+        if (m->layers[i]->ops->set_threads)
+            m->layers[i]->ops->set_threads(m->layers[i], threads);
     return RECUR_OK;
 }
 
@@ -162,153 +105,51 @@ recur_status recur_model_output_shape(const recur_model *m, int *steps, int *fea
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_output_shape: NULL argument");
     if (m->n_layers == 0)
         return recur_fail(RECUR_ERR_STATE, "recur_model_output_shape: the model has no layers");
-    input_shape(m, steps, features);
+    *steps = model_last(m)->out.steps;
+    *features = model_last(m)->out.features;
     return RECUR_OK;
 }
 
 size_t recur_model_output_size(const recur_model *m)
 {
-    const model_layer *L = &m->layers[m->n_layers - 1];
-    return (size_t)(L->out_steps ? L->out_steps : 1) * (size_t)L->out_features;
-}
-
-/* ---- the weight table, Keras get_weights() order --------------------------------------- */
-
-static void add_weight(recur_model *m, float *w, float *g, int rank, int d0, int d1, int layer)
-{
-    model_weight *W = &m->weights[m->n_weights++];
-    memset(W, 0, sizeof *W);
-    W->w = w;
-    W->g = g;
-    W->rank = rank;
-    W->dims[0] = d0;
-    W->dims[1] = rank == 2 ? d1 : 0;
-    W->n = (size_t)d0 * (rank == 2 ? (size_t)d1 : 1);
-    W->layer = layer;
-}
-
-void recur_model_build_weight_table(recur_model *m)
-{
-    m->n_weights = 0;
-    for (int i = 0; i < m->n_layers; i++) {
-        model_layer *L = &m->layers[i];
-        if (L->kind == LAYER_RNN) {
-            float *k, *u, *b, *dk, *du, *db;
-            recur_rnn_weight_views(L->rnn, &k, &u, &b, &dk, &du, &db);
-            int G = L->cell == RECUR_LSTM ? 4 : L->cell == RECUR_GRU ? 3 : 1;
-            int GH = G * L->units;
-            add_weight(m, k, dk, 2, L->in_features, GH, i);
-            add_weight(m, u, du, 2, L->units, GH, i);
-            if (!L->opts.no_bias) {
-                if (L->cell == RECUR_GRU && !L->opts.reset_before)
-                    add_weight(m, b, db, 2, 2, GH, i);
-                else
-                    add_weight(m, b, db, 1, GH, 0, i);
-            }
-        } else {
-            add_weight(m, L->kernel, L->dkernel, 2, L->in_features, L->units, i);
-            add_weight(m, L->bias, L->dbias, 1, L->units, 0, i);
-        }
-    }
-}
-
-int recur_model_num_weights(const recur_model *m)
-{
-    return m && m->compiled ? m->n_weights : 0;
-}
-
-static recur_status weight_index(const recur_model *m, int i, const char *what)
-{
-    if (m == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: model is NULL", what);
-    if (!m->compiled)
-        return recur_fail(RECUR_ERR_STATE, "%s: compile the model first", what);
-    if (i < 0 || i >= m->n_weights)
-        return recur_fail(RECUR_ERR_ARGUMENT, "%s: weight %d out of range [0, %d)", what, i,
-                          m->n_weights);
-    return RECUR_OK;
-}
-
-recur_status recur_model_weight_shape(const recur_model *m, int i, int *rank, int dims[2])
-{
-    recur_status s = weight_index(m, i, "recur_model_weight_shape");
-    if (s != RECUR_OK)
-        return s;
-    if (rank == NULL || dims == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_weight_shape: NULL argument");
-    *rank = m->weights[i].rank;
-    dims[0] = m->weights[i].dims[0];
-    dims[1] = m->weights[i].dims[1];
-    return RECUR_OK;
-}
-
-recur_status recur_model_set_weight(recur_model *m, int i, const float *data, size_t count)
-{
-    recur_status s = weight_index(m, i, "recur_model_set_weight");
-    if (s != RECUR_OK)
-        return s;
-    model_weight *W = &m->weights[i];
-    if (data == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_weight: data is NULL");
-    if (count != W->n)
-        return recur_fail(RECUR_ERR_SHAPE, "recur_model_set_weight: weight %d has %zu values, got %zu",
-                          i, W->n, count);
-    for (size_t k = 0; k < count; k++)
-        if (!isfinite(data[k]))
-            return recur_fail(RECUR_ERR_NUMERIC, "recur_model_set_weight: value %zu is not finite", k);
-    memcpy(W->w, data, count * sizeof(float));
-    const model_layer *L = &m->layers[W->layer];
-    if (L->rnn)
-        recur_rnn_weights_changed(L->rnn);
-    return RECUR_OK;
-}
-
-recur_status recur_model_get_weight(const recur_model *m, int i, float *data, size_t count)
-{
-    recur_status s = weight_index(m, i, "recur_model_get_weight");
-    if (s != RECUR_OK)
-        return s;
-    if (data == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_get_weight: data is NULL");
-    if (count != m->weights[i].n)
-        return recur_fail(RECUR_ERR_SHAPE, "recur_model_get_weight: weight %d has %zu values, got %zu",
-                          i, m->weights[i].n, count);
-    memcpy(data, m->weights[i].w, count * sizeof(float));
-    return RECUR_OK;
+    return layer_shape_size(model_last(m)->out);
 }
 
 /* ---- summary ---------------------------------------------------------------------------- */
 
-static size_t layer_params(const model_layer *L)
+/* Keras's default name: the kind's stem, then _1, _2, ... for later layers of the kind. */
+static void layer_name(const recur_model *m, int i, char *buf, size_t size)
 {
-    if (L->kind == LAYER_DENSE)
-        return (size_t)L->in_features * L->units + L->units;
-    size_t k, u, b;
-    recur_rnn_weight_counts(L->rnn, &k, &u, &b);
-    return k + u + b;
+    const char *stem = m->layers[i]->ops->keras_name;
+    int before = 0;
+    for (int k = 0; k < i; k++)
+        before += m->layers[k]->ops == m->layers[i]->ops;
+    if (before)
+        snprintf(buf, size, "%s_%d", stem, before);
+    else
+        snprintf(buf, size, "%s", stem);
 }
 
 recur_status recur_model_summary(const recur_model *m, char *buf, size_t size)
 {
     if (m == NULL || buf == NULL || size == 0)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_summary: bad argument");
-    static const char *cells[] = { "", "SimpleRNN", "LSTM", "GRU" };
     size_t at = 0, total = 0;
-#define EMIT(...) do { int w = snprintf(buf + at, at < size ? size - at : 0, __VA_ARGS__); \
-                       if (w > 0) at += (size_t)w; } while (0)
-    EMIT("%-24s %-20s %12s\n", "Layer (type)", "Output Shape", "Param #");
+#define EMIT(...) do { int w_ = snprintf(buf + at, at < size ? size - at : 0, __VA_ARGS__); \
+                       if (w_ > 0) at += (size_t)w_; } while (0)
+    EMIT("%-40s %-20s %12s\n", "Layer (type)", "Output Shape", "Param #");
     for (int i = 0; i < m->n_layers; i++) {
-        const model_layer *L = &m->layers[i];
-        char name[32], shape[32];
-        snprintf(name, sizeof name, "%s_%d (%s)", L->kind == LAYER_DENSE ? "dense" : "rnn", i,
-                 L->kind == LAYER_DENSE ? "Dense" : cells[L->cell]);
-        if (L->out_steps)
-            snprintf(shape, sizeof shape, "(None, %d, %d)", L->out_steps, L->out_features);
+        const layer *L = m->layers[i];
+        char name[96], label[160], shape[48];
+        layer_name(m, i, name, sizeof name);
+        snprintf(label, sizeof label, "%s (%s)", name, L->ops->keras_class);
+        if (L->out.steps)
+            snprintf(shape, sizeof shape, "(None, %d, %d)", L->out.steps, L->out.features);
         else
-            snprintf(shape, sizeof shape, "(None, %d)", L->out_features);
-        size_t p = layer_params(L);
+            snprintf(shape, sizeof shape, "(None, %d)", L->out.features);
+        size_t p = layer_param_count(L);
         total += p;
-        EMIT("%-24s %-20s %12zu\n", name, shape, p);
+        EMIT("%-40s %-20s %12zu\n", label, shape, p);
     }
     EMIT("Total params: %zu (%.2f KB)\n", total, (double)total * 4.0 / 1024.0);
 #undef EMIT
@@ -320,14 +161,25 @@ recur_status recur_model_summary(const recur_model *m, char *buf, size_t size)
 
 /* ---- history ---------------------------------------------------------------------------- */
 
+/* The 0.1 layout of recur_epoch_log: its fields up to seconds (docs/ABI.md). */
+#define EPOCH_LOG_SIZE_0_1 (offsetof(recur_epoch_log, seconds) + sizeof(double))
+
 int recur_model_history_length(const recur_model *m) { return m ? m->history_len : 0; }
 
-recur_status recur_model_history(const recur_model *m, int epoch, recur_epoch_log *log)
+recur_status recur_model_history_sized(const recur_model *m, int epoch, recur_epoch_log *log,
+                                       size_t log_size)
 {
     if (m == NULL || log == NULL || epoch < 0 || epoch >= m->history_len)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_history: no epoch %d", epoch);
-    *log = m->history[epoch];
+    memcpy(log, &m->history[epoch], log_size < sizeof *log ? log_size : sizeof *log);
     return RECUR_OK;
+}
+
+#undef recur_model_history
+RECUR_API recur_status recur_model_history(const recur_model *m, int epoch, recur_epoch_log *log);
+recur_status recur_model_history(const recur_model *m, int epoch, recur_epoch_log *log)
+{
+    return recur_model_history_sized(m, epoch, log, EPOCH_LOG_SIZE_0_1);
 }
 
 void recur_model_free(recur_model *m)
@@ -335,9 +187,9 @@ void recur_model_free(recur_model *m)
     if (m == NULL)
         return;
     for (int i = 0; i < m->n_layers; i++)
-        recur_rnn_free(m->layers[i].rnn);
-    recur_free_aligned(m->params);
-    recur_free_aligned(m->acts);
+        m->layers[i]->ops->destroy(m->layers[i]);
+    recur_free_aligned(m->block);
+    recur_free_aligned(m->batch_block);
     free(m->history);
     free(m->metadata);
     free(m);

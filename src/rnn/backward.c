@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "cpu/fpenv.h"
 #include "gemm/gemm.h"
+#include "rnn/engine.h"
 #include "rnn/internal.h"
 
 /* dx[b, t] = dG_s[b] · Wᵀ for rows [b0, b1) of step s: F dot products per row. */
@@ -300,8 +301,7 @@ static void backward_thread(recur_rnn *r, int B, int T, int tid, int n, const ba
     }
 }
 
-recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh_last,
-                                const float *dc_last, float *dx, float *dh0, float *dc0)
+recur_status recur_rnn_backward_io(recur_rnn *rnn, const recur_rnn_bwd_io *bio)
 {
     if (rnn == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: rnn is NULL");
@@ -312,12 +312,17 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         return recur_fail(RECUR_ERR_STATE,
                           "recur_rnn_backward: no forward to differentiate (call forward first; "
                           "each forward allows one backward)");
-    if (rnn->cfg.cell != RECUR_LSTM && (dc_last || dc0))
+    if (rnn->cfg.cell != RECUR_LSTM && (bio->dc_last || bio->dc0))
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_backward: dc_last/dc0 given but the cell is not an LSTM");
+    if (bio->dy_last && bio->dh_last)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: give dy_last or dh_last, "
+                          "not both");
     const int B = rnn->batch, T = rnn->steps, nthr = rnn->nthreads;
     rnn->have_forward = false;   /* dG overwrites the kept activations */
-    const backward_io io = { dy, dh_last, dc_last, dx, dh0, dc0 };
+    /* without a mask the last output is the last state */
+    const backward_io io = { bio->dy, bio->dh_last ? bio->dh_last : bio->dy_last, bio->dc_last,
+                             bio->dx, bio->dh0, bio->dc0 };
 
 #pragma omp parallel num_threads(nthr)
     {
@@ -333,11 +338,11 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
             recur_rnn_share_of(rnn, B, tid, n, &sh);
             recur_rnn_block_gradients(rnn, B, T, tid, n, &sh, work);
             /* a wide input's dX last: it is written over xt, which dW has read by now */
-            for (int k = tid; k < rnn->plan.shards && dx && !recur_rnn_narrow_input(rnn);
+            for (int k = tid; k < rnn->plan.shards && io.dx && !recur_rnn_narrow_input(rnn);
                  k += n) {
                 int b0, b1;   /* the shard's slab is T·(b1 − b0) contiguous rows */
                 recur_split_range(B, 1, k, rnn->plan.shards, &b0, &b1);
-                input_gradient(rnn, B, T, dx, 0, b0, T * (b1 - b0), work);
+                input_gradient(rnn, B, T, io.dx, 0, b0, T * (b1 - b0), work);
             }
         } else {
             backward_thread(rnn, B, T, tid, n, &io, work);
@@ -345,4 +350,12 @@ recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh
         recur_fpenv_restore(fpenv);
     }
     return RECUR_OK;
+}
+
+recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh_last,
+                                const float *dc_last, float *dx, float *dh0, float *dc0)
+{
+    const recur_rnn_bwd_io io = { .dy = dy, .dh_last = dh_last, .dc_last = dc_last, .dx = dx,
+                                  .dh0 = dh0, .dc0 = dc0 };
+    return recur_rnn_backward_io(rnn, &io);
 }

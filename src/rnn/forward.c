@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "cpu/fpenv.h"
 #include "gemm/gemm.h"
+#include "rnn/engine.h"
 #include "rnn/internal.h"
 
 /* Batch rows [b0, b1) of chunk step s (one shard's, contiguous): xt = x[b, t(s0 + s)], and
@@ -280,11 +281,10 @@ static void forward_thread(const recur_rnn *r, int B, int T, int tid, int n,
     }
 }
 
-recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,
-                               const float *h0, const float *c0, float *y, float *h_last,
-                               float *c_last)
+recur_status recur_rnn_forward_io(recur_rnn *rnn, int batch, int timesteps,
+                                  const recur_rnn_fwd_io *fio)
 {
-    if (rnn == NULL || x == NULL)
+    if (rnn == NULL || fio->x == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_forward: rnn and x must not be NULL");
     if (batch < 1 || timesteps < 1)
         return recur_fail(RECUR_ERR_SHAPE,
@@ -293,14 +293,16 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
     if ((long long)batch * timesteps * rnn->G * rnn->H > (1LL << 31) - 1 ||
         (long long)batch * timesteps * rnn->F > (1LL << 31) - 1)
         return recur_fail(RECUR_ERR_SHAPE, "recur_rnn_forward: batch×timesteps too large");
-    if (rnn->cfg.cell != RECUR_LSTM && (c0 || c_last))
+    if (rnn->cfg.cell != RECUR_LSTM && (fio->c0 || fio->c_last))
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: c0/c_last given but the cell is not an LSTM");
     const int nthr = recur_rnn_threads_for(rnn, batch);
     recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr);
     if (s != RECUR_OK)
         return s;
-    const forward_io io = { x, h0, c0, y, h_last, c_last };
+    /* without a mask the last output is the last state */
+    const forward_io io = { fio->x, fio->h0, fio->c0, fio->y,
+                            fio->h_last ? fio->h_last : fio->y_last, fio->c_last };
 
 #pragma omp parallel num_threads(nthr)
     {
@@ -316,9 +318,20 @@ recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const f
         }
         recur_fpenv_restore(fpenv);
     }
+    if (fio->y_last && fio->h_last)
+        memcpy(fio->y_last, fio->h_last, sizeof(float) * (size_t)batch * rnn->H);
     rnn->have_forward = !rnn->inference;
     rnn->batch = batch;
     rnn->steps = timesteps;
     rnn->nthreads = nthr;
     return RECUR_OK;
+}
+
+recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,
+                               const float *h0, const float *c0, float *y, float *h_last,
+                               float *c_last)
+{
+    const recur_rnn_fwd_io io = { .x = x, .h0 = h0, .c0 = c0, .y = y, .h_last = h_last,
+                                  .c_last = c_last };
+    return recur_rnn_forward_io(rnn, batch, timesteps, &io);
 }

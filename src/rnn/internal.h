@@ -74,10 +74,11 @@ struct recur_rnn {
     int threads;               /* 0: OpenMP default */
     recur_rnn_split split;
 
-    /* parameters: one block holding weights, gradients and packed copies */
-    void *params;
-    float *kernel, *rec_kernel, *bias;        /* Keras layout */
+    /* weights and gradients in Keras layout: the layer's own block (own), or the model's */
+    void *own;
+    float *kernel, *rec_kernel, *bias;
     float *dkernel, *drec_kernel, *dbias;
+    void *packed;              /* the packed copies below */
     float *w_pk, *wt_pk;       /* W [F, GH] and Wᵀ [GH, F] packed as GEMM B operands */
     float *u_pk, *ut_pk;       /* U [H, GH] and Uᵀ [GH, H]; split_u: the z,r columns only */
     float *uh_pk, *uht_pk;     /* split_u: U_h [H, H] and U_hᵀ */

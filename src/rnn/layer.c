@@ -9,7 +9,8 @@
 #include "core/error.h"
 #include "gemm/gemm.h"
 #include "rnn/internal.h"
-#include "model/internal.h"
+#include "rnn/engine.h"
+#include "core/abi.h"
 #include "core/util.h"
 
 static void pack_weights(recur_rnn *r);
@@ -22,13 +23,11 @@ static bool valid_act(recur_activation a)
     return (int)a >= 0 && a < RECUR_ACT_COUNT && a != RECUR_ACT_SOFTMAX;
 }
 
-recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
+/* The 0.1 layout of recur_rnn_config: its fields up to go_backwards (docs/ABI.md). */
+#define RNN_CONFIG_SIZE_0_1 (offsetof(recur_rnn_config, go_backwards) + sizeof(bool))
+
+static recur_status check_config(const recur_rnn_config *cfg)
 {
-    if (out == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: out is NULL");
-    *out = NULL;
-    if (cfg == NULL)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: cfg is NULL");
     if (cfg->cell != RECUR_SIMPLE_RNN && cfg->cell != RECUR_LSTM && cfg->cell != RECUR_GRU)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: unknown cell %d", (int)cfg->cell);
     if (cfg->input_size < 1 || cfg->units < 1)
@@ -46,14 +45,21 @@ recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
         > (1LL << 30))
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: layer too large (F=%d, H=%d)",
                           cfg->input_size, cfg->units);
+    return RECUR_OK;
+}
 
-    const recur_kernels *kt;
-    recur_status s = recur_kernels_active(&kt);
+/* The layer with its packed copies; Keras-layout weights and gradients in a block of its
+ * own when `own`, else bound later (recur_rnn_bind). */
+static recur_status create(const recur_rnn_config *cfg, bool own, recur_rnn **out)
+{
+    recur_status s = check_config(cfg);
     if (s != RECUR_OK)
         return s;
+    const recur_kernels *kt;
+    if ((s = recur_kernels_active(&kt)) != RECUR_OK)
+        return s;
     recur_rnn_split split;
-    s = recur_rnn_parse_split(getenv("RECUR_SPLIT"), &split);
-    if (s != RECUR_OK)
+    if ((s = recur_rnn_parse_split(getenv("RECUR_SPLIT"), &split)) != RECUR_OK)
         return s;
 
     recur_rnn *r = calloc(1, sizeof *r);
@@ -68,21 +74,19 @@ recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
     r->kt = kt;
     r->F = cfg->input_size;
     r->H = cfg->units;
-    r->G = G;
+    r->G = gate_blocks(cfg->cell);
     r->bias_rows = cfg->no_bias ? 0 : (cfg->cell == RECUR_GRU && !cfg->reset_before) ? 2 : 1;
     r->split_u = cfg->cell == RECUR_GRU && cfg->reset_before;
 
-    const size_t F = (size_t)r->F, H = (size_t)r->H, GH = (size_t)G * H;
-    const size_t nk = F * GH, nu = H * GH, nb = (size_t)r->bias_rows * GH;
+    const size_t GH = (size_t)r->G * r->H;
     size_t n_w = recur_round_floats(recur_packed_b_floats(kt, r->F, (int)GH));
     size_t n_wt = recur_round_floats(recur_packed_b_floats(kt, (int)GH, r->F));
     int ucols = r->split_u ? 2 * r->H : (int)GH;
     size_t n_u = recur_round_floats(recur_packed_b_floats(kt, r->H, ucols));
     size_t n_ut = recur_round_floats(recur_packed_b_floats(kt, ucols, r->H));
     size_t n_uh = r->split_u ? recur_round_floats(recur_packed_b_floats(kt, r->H, r->H)) : 0;
-    size_t sizes[] = { recur_round_floats(nk), recur_round_floats(nu), recur_round_floats(nb),
-                       recur_round_floats(nk), recur_round_floats(nu), recur_round_floats(nb),
-                       n_w, n_wt, n_u, n_ut, n_uh, n_uh };
+    const size_t sizes[] = { n_w, n_wt, n_u, n_ut, n_uh, n_uh };
+    float **slots[] = { &r->w_pk, &r->wt_pk, &r->u_pk, &r->ut_pk, &r->uh_pk, &r->uht_pk };
     size_t total = 0;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
@@ -92,26 +96,77 @@ recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
         return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: cannot allocate %zu bytes",
                           total * sizeof(float));
     }
-    r->params = p;
-    float **slots[] = { &r->kernel, &r->rec_kernel, &r->bias, &r->dkernel, &r->drec_kernel,
-                        &r->dbias, &r->w_pk, &r->wt_pk, &r->u_pk, &r->ut_pk, &r->uh_pk,
-                        &r->uht_pk };
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+    r->packed = p;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         *slots[i] = sizes[i] ? p : NULL;
         p += sizes[i];
     }
-    /* Weights start at zero; packing them keeps every path well defined before
-     * set_weights. */
-    pack_weights(r);
+    if (own) {
+        size_t nk, nu, nb;
+        recur_rnn_weight_counts(r, &nk, &nu, &nb);
+        nk = recur_round_floats(nk);
+        nu = recur_round_floats(nu);
+        nb = recur_round_floats(nb);
+        float *w = recur_alloc_aligned(2 * (nk + nu + nb) * sizeof(float));
+        if (w == NULL) {
+            recur_rnn_free(r);
+            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: cannot allocate the "
+                              "weights");
+        }
+        r->own = w;
+        /* weights start at zero; packing them keeps every path defined before set_weights */
+        recur_rnn_bind(r, w, w + nk, nb ? w + nk + nu : NULL, w + nk + nu + nb,
+                       w + 2 * nk + nu + nb, nb ? w + 2 * (nk + nu) + nb : NULL);
+    }
     *out = r;
     return RECUR_OK;
+}
+
+recur_status recur_rnn_create_sized(const recur_rnn_config *cfg, size_t cfg_size,
+                                    recur_rnn **out)
+{
+    if (out == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: out is NULL");
+    *out = NULL;
+    if (cfg == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_create: cfg is NULL");
+    recur_rnn_config c;
+    recur_abi_copy(&c, sizeof c, cfg, cfg_size);
+    return create(&c, true, out);
+}
+
+#undef recur_rnn_create
+RECUR_API recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out);
+recur_status recur_rnn_create(const recur_rnn_config *cfg, recur_rnn **out)
+{
+    return recur_rnn_create_sized(cfg, RNN_CONFIG_SIZE_0_1, out);
+}
+
+recur_status recur_rnn_create_unbound(const recur_rnn_config *cfg, recur_rnn **out)
+{
+    *out = NULL;
+    return create(cfg, false, out);
+}
+
+void recur_rnn_bind(recur_rnn *r, float *kernel, float *rec, float *bias, float *dkernel,
+                    float *drec, float *dbias)
+{
+    r->kernel = kernel;
+    r->rec_kernel = rec;
+    r->bias = r->bias_rows ? bias : NULL;
+    r->dkernel = dkernel;
+    r->drec_kernel = drec;
+    r->dbias = r->bias_rows ? dbias : NULL;
+    pack_weights(r);
+    r->have_forward = false;
 }
 
 void recur_rnn_free(recur_rnn *rnn)
 {
     if (rnn == NULL)
         return;
-    recur_free_aligned(rnn->params);
+    recur_free_aligned(rnn->packed);
+    recur_free_aligned(rnn->own);
     recur_free_aligned(rnn->ws);
     free(rnn);
 }
@@ -369,6 +424,12 @@ recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference)
 
 recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps)
 {
+    return recur_rnn_reserve_for(rnn, max_batch, max_timesteps, false);
+}
+
+recur_status recur_rnn_reserve_for(recur_rnn *rnn, int max_batch, int max_timesteps, bool masked)
+{
+    (void)masked;
     if (rnn == NULL || max_batch < 1 || max_timesteps < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_reserve: need rnn and sizes >= 1");
     /* The inference chunk length depends on the batch, so a smaller batch can need a little
@@ -424,15 +485,4 @@ void recur_rnn_weights_changed(recur_rnn *rnn)
 {
     pack_weights(rnn);
     rnn->have_forward = false;
-}
-
-void recur_rnn_weight_views(recur_rnn *rnn, float **kernel, float **rec, float **bias,
-                            float **dkernel, float **drec, float **dbias)
-{
-    *kernel = rnn->kernel;
-    *rec = rnn->rec_kernel;
-    *bias = rnn->bias;
-    *dkernel = rnn->dkernel;
-    *drec = rnn->drec_kernel;
-    *dbias = rnn->dbias;
 }
