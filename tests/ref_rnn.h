@@ -14,6 +14,11 @@ typedef struct {
     int F, H, B, T;
     recur_activation act, rec_act;   /* resolved */
     bool no_bias, reset_before, go_backwards;
+    /* Keras masking (keras/src/backend/tensorflow/rnn.py): mask [B, T] in time order, read
+     * in the direction of processing; a masked step keeps the states and outputs the
+     * previous output (zeros at first), or zeros with zero_output. NULL: no mask. */
+    const unsigned char *mask;
+    bool zero_output;
 } ref_config;
 
 static inline int ref_gates(const ref_config *c) { return c->cell == RECUR_LSTM ? 4 : c->cell == RECUR_GRU ? 3 : 1; }
@@ -27,7 +32,8 @@ typedef struct {
     const double *x, *h0, *c0, *kernel, *rec, *bias;
 } ref_inputs;
 
-/* y [B,T,H], h_last, c_last [B,H] (c_last ignored unless LSTM). */
+/* y [B,T,H] (processing order, as Keras returns it), h_last, c_last [B,H] (c_last ignored
+ * unless LSTM). */
 static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, double *h_last,
                         double *c_last)
 {
@@ -35,13 +41,17 @@ static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, do
     double *h = calloc((size_t)H, sizeof(double)), *cs = calloc((size_t)H, sizeof(double));
     double *zx = malloc(sizeof(double) * GH), *zh = malloc(sizeof(double) * GH);
     double *hn = malloc(sizeof(double) * H), *rh = malloc(sizeof(double) * H);
+    double *out = malloc(sizeof(double) * H), *cn = malloc(sizeof(double) * H);
     for (int b = 0; b < c->B; b++) {
         for (int j = 0; j < H; j++) {
             h[j] = in->h0 ? in->h0[b * H + j] : 0.0;
             cs[j] = in->c0 ? in->c0[b * H + j] : 0.0;
+            out[j] = 0.0;   /* Keras's prev_output before the first step */
         }
         for (int s = 0; s < c->T; s++) {
             int t = c->go_backwards ? c->T - 1 - s : s;
+            const bool real = c->mask == NULL || c->mask[(size_t)b * c->T + t];
+            memcpy(cn, cs, sizeof(double) * H);
             const double *xt = in->x + ((size_t)b * c->T + t) * F;
             for (int g = 0; g < GH; g++) {
                 double a = 0, r = 0;
@@ -65,8 +75,8 @@ static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, do
                     double f = ref_act(zx[H + j] + zh[H + j], c->rec_act);
                     double g = ref_act(zx[2 * H + j] + zh[2 * H + j], c->act);
                     double o = ref_act(zx[3 * H + j] + zh[3 * H + j], c->rec_act);
-                    cs[j] = f * cs[j] + i * g;
-                    hn[j] = o * ref_act(cs[j], c->act);
+                    cn[j] = f * cs[j] + i * g;
+                    hn[j] = o * ref_act(cn[j], c->act);
                 }
             } else if (!c->reset_before) {
                 for (int j = 0; j < H; j++) {
@@ -87,16 +97,22 @@ static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, do
                     hn[j] = z * h[j] + (1 - z) * hh;
                 }
             }
-            memcpy(h, hn, sizeof(double) * H);
+            if (real) {
+                memcpy(h, hn, sizeof(double) * H);
+                memcpy(cs, cn, sizeof(double) * H);
+                memcpy(out, hn, sizeof(double) * H);
+            } else if (c->zero_output) {
+                memset(out, 0, sizeof(double) * H);
+            }
             if (y)
-                memcpy(y + ((size_t)b * c->T + s) * H, h, sizeof(double) * H);
+                memcpy(y + ((size_t)b * c->T + s) * H, out, sizeof(double) * H);
         }
         if (h_last)
             memcpy(h_last + (size_t)b * H, h, sizeof(double) * H);
         if (c_last && c->cell == RECUR_LSTM)
             memcpy(c_last + (size_t)b * H, cs, sizeof(double) * H);
     }
-    free(h); free(cs); free(zx); free(zh); free(hn); free(rh);
+    free(h); free(cs); free(zx); free(zh); free(hn); free(rh); free(out); free(cn);
 }
 
 #endif

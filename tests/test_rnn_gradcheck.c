@@ -1,7 +1,9 @@
 /* Gradient checks of every recurrent layer configuration: the layer's analytic gradients
  * (float) against central finite differences of an independent double-precision reference
  * (ref_rnn.h), for every cell, every activation pair, both GRU forms, go_backwards, initial
- * states and no_bias; the forward outputs against the same reference.
+ * states and no_bias, and under masks (post- and pre-padding, which take the ragged path,
+ * arbitrary masks, rows with no real step, zero_output_for_mask); the forward outputs
+ * against the same reference.
  *
  * Tolerances: forward 1e-5·(1+|v|) (float rounding through a few dozen operations);
  * gradients 1e-4·(1+|g|): float backward error (~1e-6 relative) plus the finite
@@ -13,18 +15,38 @@
 #include <string.h>
 
 #include "ref_rnn.h"
+#include "rnn/engine.h"
 #include "test_util.h"
+
+typedef enum { MASK_NONE, MASK_POST, MASK_PRE, MASK_RANDOM } mask_kind;
 
 typedef struct {
     ref_config c;
     bool has_h0, has_c0;
     bool weights_only;   /* finite differences of the weight gradients only (long inputs) */
+    mask_kind mask;
 } gc_case;
 
 typedef struct {
     size_t nx, ns, nk, nu, nb, ny;
-    float *x, *h0, *c0, *kernel, *rec, *bias, *wy, *wh, *wc;
+    float *x, *h0, *c0, *kernel, *rec, *bias, *wy, *wh, *wc, *wl;
+    unsigned char *mask;
 } gc_data;
+
+/* A mask [B, T] in time order: padding after (post) or before (pre) a random length in
+ * [0, T] (so some rows are empty and some full), or each step real with probability 0.7. */
+static unsigned char *make_mask(mask_kind kind, int B, int T, test_rng *r)
+{
+    unsigned char *m = malloc((size_t)B * T);
+    for (int b = 0; b < B; b++) {
+        const int len = (int)(rng_next(r) % (uint64_t)(T + 1));
+        for (int t = 0; t < T; t++)
+            m[(size_t)b * T + t] = kind == MASK_POST ? t < len
+                                   : kind == MASK_PRE ? t >= T - len
+                                                      : (rng_next(r) % 10) < 7;
+    }
+    return m;
+}
 
 static float *rnd(test_rng *r, size_t n, float lo, float hi)
 {
@@ -52,13 +74,15 @@ static gc_data make_data(const ref_config *c, test_rng *r)
     d.wy = rnd(r, d.ny, -1, 1);
     d.wh = rnd(r, d.ns, -1, 1);
     d.wc = rnd(r, d.ns, -1, 1);
+    d.wl = rnd(r, d.ns, -1, 1);
+    d.mask = NULL;
     return d;
 }
 
 static void free_data(gc_data *d)
 {
     free(d->x); free(d->h0); free(d->c0); free(d->kernel); free(d->rec); free(d->bias);
-    free(d->wy); free(d->wh); free(d->wc);
+    free(d->wy); free(d->wh); free(d->wc); free(d->wl); free(d->mask);
 }
 
 static double *to_double(const float *p, size_t n)
@@ -69,10 +93,13 @@ static double *to_double(const float *p, size_t n)
     return q;
 }
 
-/* L = Σ wy·y + Σ wh·h_last (+ Σ wc·c_last) of the double reference */
+/* L = Σ wy·y + Σ wh·h_last (+ Σ wc·c_last) (+ under a mask Σ wl·y_last, the last step's
+ * output) of the double reference */
 static double ref_loss(const gc_case *k, const gc_data *d, double *const p[6])
 {
-    const ref_config *c = &k->c;
+    ref_config cm = k->c;
+    cm.mask = d->mask;
+    const ref_config *c = &cm;
     double *y = malloc(sizeof(double) * d->ny), *hl = malloc(sizeof(double) * d->ns);
     double *cl = malloc(sizeof(double) * d->ns);
     ref_inputs in = { p[0], p[1], c->cell == RECUR_LSTM ? p[2] : NULL, p[3], p[4], p[5] };
@@ -84,6 +111,8 @@ static double ref_loss(const gc_case *k, const gc_data *d, double *const p[6])
         L += d->wh[i] * hl[i];
         if (c->cell == RECUR_LSTM)
             L += d->wc[i] * cl[i];
+        if (d->mask)   /* y_last[b, j] = y[b, T−1, j] */
+            L += d->wl[i] * y[((i / c->H) * c->T + c->T - 1) * c->H + i % c->H];
     }
     free(y); free(hl); free(cl);
     return L;
@@ -94,7 +123,8 @@ static recur_rnn *make_layer(const gc_case *k, const gc_data *d)
     recur_rnn_config cfg = { .cell = k->c.cell, .input_size = k->c.F, .units = k->c.H,
                              .activation = k->c.act, .recurrent_activation = k->c.rec_act,
                              .no_bias = k->c.no_bias, .reset_before = k->c.reset_before,
-                             .go_backwards = k->c.go_backwards };
+                             .go_backwards = k->c.go_backwards,
+                             .zero_output_for_mask = k->c.zero_output };
     recur_rnn *rnn = NULL;
     assert_int_equal(recur_rnn_create(&cfg, &rnn), RECUR_OK);
     assert_int_equal(recur_rnn_set_weights(rnn, d->kernel, d->rec, k->c.no_bias ? NULL : d->bias),
@@ -110,17 +140,23 @@ static const char *cell_name(const ref_config *c)
 
 static void check_case(const gc_case *k, uint64_t seed)
 {
-    const ref_config *c = &k->c;
+    ref_config cm = k->c;
+    const ref_config *c = &cm;
     const bool lstm = c->cell == RECUR_LSTM;
     test_rng r = { seed };
     gc_data d = make_data(c, &r);
+    if (k->mask != MASK_NONE)
+        d.mask = make_mask(k->mask, c->B, c->T, &r);
+    cm.mask = d.mask;
     recur_rnn *rnn = make_layer(k, &d);
 
     float *y = malloc(sizeof(float) * d.ny), *hl = malloc(sizeof(float) * d.ns);
-    float *cl = malloc(sizeof(float) * d.ns);
-    assert_int_equal(recur_rnn_forward(rnn, c->B, c->T, d.x, k->has_h0 ? d.h0 : NULL,
-                                       k->has_c0 && lstm ? d.c0 : NULL, y, hl, lstm ? cl : NULL),
-                     RECUR_OK);
+    float *cl = malloc(sizeof(float) * d.ns), *yl = malloc(sizeof(float) * d.ns);
+    const recur_rnn_fwd_io fio = { .x = d.x, .mask = d.mask, .h0 = k->has_h0 ? d.h0 : NULL,
+                                   .c0 = k->has_c0 && lstm ? d.c0 : NULL, .y = y,
+                                   .y_last = d.mask ? yl : NULL, .h_last = hl,
+                                   .c_last = lstm ? cl : NULL };
+    assert_int_equal(recur_rnn_forward_io(rnn, c->B, c->T, &fio), RECUR_OK);
 
     /* the double reference sees zeros where the layer was given NULL */
     if (!k->has_h0)
@@ -143,6 +179,9 @@ static void check_case(const gc_case *k, uint64_t seed)
                 fail_msg("%s: h_last[%zu] = %.8g, reference %.8g", cell_name(c), i, hl[i], rh[i]);
             if (lstm && !(fabs(cl[i] - rc[i]) <= 1e-5 * (1 + fabs(rc[i]))))
                 fail_msg("%s: c_last[%zu] = %.8g, reference %.8g", cell_name(c), i, cl[i], rc[i]);
+            const double want = ry[((i / c->H) * c->T + c->T - 1) * c->H + i % c->H];
+            if (d.mask && !(fabs(yl[i] - want) <= 1e-5 * (1 + fabs(want))))
+                fail_msg("%s: y_last[%zu] = %.8g, reference %.8g", cell_name(c), i, yl[i], want);
         }
         free(ry); free(rh); free(rc);
     }
@@ -152,8 +191,10 @@ static void check_case(const gc_case *k, uint64_t seed)
     float *dk = malloc(sizeof(float) * d.nk), *du = malloc(sizeof(float) * d.nu);
     float *db = malloc(sizeof(float) * (d.nb ? d.nb : 1));
     assert_int_equal(recur_rnn_zero_grads(rnn), RECUR_OK);
-    assert_int_equal(recur_rnn_backward(rnn, d.wy, d.wh, lstm ? d.wc : NULL, dx, dh0,
-                                        lstm ? dc0 : NULL), RECUR_OK);
+    const recur_rnn_bwd_io bio = { .dy = d.wy, .dy_last = d.mask ? d.wl : NULL, .dh_last = d.wh,
+                                   .dc_last = lstm ? d.wc : NULL, .dx = dx, .dh0 = dh0,
+                                   .dc0 = lstm ? dc0 : NULL };
+    assert_int_equal(recur_rnn_backward_io(rnn, &bio), RECUR_OK);
     assert_int_equal(recur_rnn_get_grads(rnn, dk, du, c->no_bias ? NULL : db), RECUR_OK);
 
     const float *analytic[6] = { dx, dh0, dc0, dk, du, db };
@@ -182,10 +223,11 @@ static void check_case(const gc_case *k, uint64_t seed)
             if (kink && (fabs(an - right) <= 1e-3 * (1 + fabs(right)) ||
                          fabs(an - left) <= 1e-3 * (1 + fabs(left))))
                 continue;
-            fail_msg("%s act=%d rec_act=%d bwd=%d nobias=%d h0=%d B=%d T=%d F=%d H=%d: "
-                     "%s[%zu] = %.8g, finite difference %.8g (left %.8g, right %.8g)",
-                     cell_name(c), c->act, c->rec_act, c->go_backwards, c->no_bias,
-                     k->has_h0, c->B, c->T, c->F, c->H, names[a], i, an, fd, left, right);
+            fail_msg("%s act=%d rec_act=%d bwd=%d nobias=%d h0=%d mask=%d zero_out=%d B=%d "
+                     "T=%d F=%d H=%d: %s[%zu] = %.8g, finite difference %.8g (left %.8g, "
+                     "right %.8g)", cell_name(c), c->act, c->rec_act, c->go_backwards,
+                     c->no_bias, k->has_h0, k->mask, c->zero_output, c->B, c->T, c->F, c->H,
+                     names[a], i, an, fd, left, right);
         }
 
     /* backward consumed the forward: a second one is refused */
@@ -193,7 +235,8 @@ static void check_case(const gc_case *k, uint64_t seed)
 
     for (int a = 0; a < 6; a++)
         free(p[a]);
-    free(y); free(hl); free(cl); free(dx); free(dh0); free(dc0); free(dk); free(du); free(db);
+    free(y); free(hl); free(cl); free(yl); free(dx); free(dh0); free(dc0); free(dk); free(du);
+    free(db);
     recur_rnn_free(rnn);
     free_data(&d);
 }
@@ -211,15 +254,16 @@ static void run_cell(recur_cell cell, bool reset_before)
         for (int ra = 0; ra < (gated ? 5 : 1); ra++, n++) {
             gc_case k = { { cell, 1 + n % 3, 1 + (n * 2) % 5, 1 + n % 3, 1 + n % 4,
                             all_acts[a], gated ? all_acts[ra] : RECUR_ACT_SIGMOID,
-                            n % 4 == 3, reset_before, n % 2 == 1 },
-                          n % 3 != 0, n % 3 == 1, false };
+                            n % 4 == 3, reset_before, n % 2 == 1, NULL, false },
+                          n % 3 != 0, n % 3 == 1, false, MASK_NONE };
             check_case(&k, seed + (uint64_t)n);
         }
     /* every combination of the flags, Keras default activations, odd sizes */
     for (int flags = 0; flags < 16; flags++, n++) {
         gc_case k = { { cell, 3, 5, 2 + flags % 2, 3 + flags % 3, RECUR_ACT_TANH,
-                        RECUR_ACT_SIGMOID, flags & 1, reset_before, (flags >> 1) & 1 },
-                      (flags >> 2) & 1, (flags >> 3) & 1, false };
+                        RECUR_ACT_SIGMOID, flags & 1, reset_before, (flags >> 1) & 1, NULL,
+                        false },
+                      (flags >> 2) & 1, (flags >> 3) & 1, false, MASK_NONE };
         check_case(&k, seed + (uint64_t)n);
     }
 }
@@ -239,14 +283,40 @@ static void test_larger_shapes(void **s)
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
     for (int i = 0; i < 4; i++) {
         gc_case k = { { cells[i], 19, 17, 9, 3, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
-                        i == 3, i == 1 }, true, true, false };
+                        i == 3, i == 1, NULL, false }, true, true, false, MASK_NONE };
         check_case(&k, 77 + (uint64_t)i);
         for (int f = 2; f <= 9; f += 7) {
             gc_case g = { { cells[i], f, 3, 20, 40, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
-                            i == 3, false }, true, true, true };
+                            i == 3, false, NULL, false }, true, true, true, MASK_NONE };
             check_case(&g, 177 + (uint64_t)(i * 10 + f));
         }
     }
+}
+
+/* Masked layers: every cell and GRU form, each mask kind (post- and pre-padding are
+ * ragged, the random one general), with and without zero_output_for_mask and
+ * go_backwards, narrow and wide inputs; and a batch past one shard per thread. */
+static void test_masked(void **s)
+{
+    (void)s;
+    const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        for (int kind = MASK_POST; kind <= MASK_RANDOM; kind++)
+            for (int flags = 0; flags < 4; flags++, n++) {
+                gc_case k = { { cells[i], flags & 1 ? 9 : 2, 3 + n % 3, 5, 6, RECUR_ACT_TANH,
+                                RECUR_ACT_SIGMOID, n % 5 == 4, i == 3, (flags >> 1) & 1,
+                                NULL, n % 3 == 1 },
+                              n % 2 == 0, n % 4 == 0, false, (mask_kind)kind };
+                check_case(&k, 5000 + (uint64_t)n);
+            }
+    for (int i = 0; i < 4; i++)
+        for (int kind = MASK_POST; kind <= MASK_RANDOM; kind++, n++) {
+            gc_case k = { { cells[i], 9, 17, 20, 12, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
+                            i == 3, kind == MASK_PRE, NULL, false }, true, true, true,
+                          (mask_kind)kind };
+            check_case(&k, 6000 + (uint64_t)n);
+        }
 }
 
 int main(void)
@@ -257,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_gru_reset_after),
         cmocka_unit_test(test_gru_reset_before),
         cmocka_unit_test(test_larger_shapes),
+        cmocka_unit_test(test_masked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

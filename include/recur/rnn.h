@@ -96,6 +96,21 @@ RECUR_API recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timestep
                                          const float *x, const float *h0, const float *c0,
                                          float *y, float *h_last, float *c_last);
 
+/* As recur_rnn_forward, over padded sequences. mask [B,T], row-major: nonzero = the step
+ * is real, 0 = masked; NULL = no mask. Keras semantics: a masked step leaves h (and c)
+ * unchanged; its output row repeats the previous step's output (zeros before the first
+ * real step, whatever h0 is), or is zeros when cfg.zero_output_for_mask is set. With
+ * go_backwards the mask is read in the direction of processing, as Keras does.
+ * backward uses the mask of the last forward.
+ * When every row's real steps are one run that starts at the first step processed (post-
+ * padding) or ends at the last (pre-padding), the time loop works only on the rows still
+ * active at each step; other masks compute every row and keep the masked rows' states.
+ * Both give the same bits. */
+RECUR_API recur_status recur_rnn_forward_masked(recur_rnn *rnn, int batch, int timesteps,
+                                                const float *x, const uint8_t *mask,
+                                                const float *h0, const float *c0,
+                                                float *y, float *h_last, float *c_last);
+
 /* Gradients for the last forward: dy [B,T,H], dh_last, dc_last [B,H], any may be NULL (zero).
    Writes dx [B,T,F], dh0, dc0 [B,H] (each may be NULL) and ACCUMULATES weight gradients. */
 RECUR_API recur_status recur_rnn_backward(recur_rnn *rnn, const float *dy, const float *dh_last,

@@ -6,16 +6,23 @@
 static inline int min_int(int a, int b) { return a < b ? a : b; }
 
 /* Rows of the K dimension in groups (recur_sgemm_tn_grouped): logical row q is stored at
- * row (q / grp)·gstride + q % grp. grp = 0: rows are contiguous. */
+ * row (q / grp)·gstride + q % grp. grp = 0: rows are contiguous. Or gathered
+ * (recur_sgemm_tn_gather): row q of A at arows[q], of B at brows[q]. */
 typedef struct {
     int grp, gstride;
+    const float *const *arows, *const *brows;
+    int acol, bcol;            /* gathered: the first column taken of each row */
 } k_rows;
-static const k_rows contiguous = { 0, 0 };
+static const k_rows contiguous = { 0, 0, NULL, NULL, 0, 0 };
 
 /* Logical rows [q, q + run) are stored contiguously from row *stored; run ≤ left. The
  * packing loops copy whole runs, so grouping costs one division per group, not per row. */
 static inline int k_run(k_rows r, int q, int left, size_t *stored)
 {
+    if (r.arows) {   /* gathered: every row on its own */
+        *stored = (size_t)q;
+        return 1;
+    }
     if (r.grp == 0) {
         *stored = (size_t)q;
         return left;
@@ -43,7 +50,8 @@ static void pack_b_block(int nr, int kc, int nc, const float *b, int ldb, bool t
                 size_t stored;
                 const int run = k_run(kr, k0 + k, kc - k, &stored);
                 for (int t = 0; t < run; t++, k++) {
-                    const float *src = b + (stored + (size_t)t) * ldb + j0 + jp;
+                    const float *src = kr.brows ? kr.brows[stored] + kr.bcol + j0 + jp
+                                                : b + (stored + (size_t)t) * ldb + j0 + jp;
                     float *row = panel + (size_t)k * nr;
                     memcpy(row, src, (size_t)w * sizeof(float));
                     for (int j = w; j < nr; j++)
@@ -95,7 +103,8 @@ static void pack_a_block(int mr, int mc, int kc, const float *a, int lda, k_rows
         for (int k = 0; k < kc;) {
             size_t stored;
             const int run = k_run(kr, k0 + k, kc - k, &stored);
-            const float *src = a + stored * lda + i0 + ip;
+            const float *src = kr.arows ? kr.arows[stored] + kr.acol + i0 + ip
+                                        : a + stored * lda + i0 + ip;
             float *col = panel + (size_t)k * mr;
             if (h == 8 && mr == 8)   /* the common case as fixed-size copies */
                 for (int t = 0; t < run; t++)
@@ -220,8 +229,17 @@ void recur_sgemm_tn_grouped(const recur_kernels *kt, int m, int n, int k, const 
                             int lda, const float *b, int ldb, int grp, int gstride, float *c,
                             int ldc, bool accumulate, float *work)
 {
-    const k_rows kr = { grp, gstride };
+    const k_rows kr = { grp, gstride, NULL, NULL, 0, 0 };
     gemm_loops(kt, m, n, k, a, lda, true, b, ldb, false, kr, NULL, c, ldc, accumulate, NULL,
+               work);
+}
+
+void recur_sgemm_tn_gather(const recur_kernels *kt, int m, int n, int k,
+                           const float *const *arows, int a_col, const float *const *brows,
+                           int b_col, float *c, int ldc, bool accumulate, float *work)
+{
+    const k_rows kr = { 0, 0, arows, brows, a_col, b_col };
+    gemm_loops(kt, m, n, k, NULL, 0, true, NULL, 0, false, kr, NULL, c, ldc, accumulate, NULL,
                work);
 }
 

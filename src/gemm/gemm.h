@@ -64,6 +64,14 @@ void recur_sgemm_tn_grouped(const recur_kernels *kt, int m, int n, int k, const 
                             int lda, const float *b, int ldb, int grp, int gstride, float *c,
                             int ldc, bool accumulate, float *work);
 
+/* C[m,n] (+)= Σ_q arows[q][a_col : a_col+m]ᵀ · brows[q][b_col : b_col+n] over q < k: the
+ * products over rows gathered from anywhere (a masked layer's real steps), summed in the
+ * order of the lists in blocks of RECUR_GEMM_KC, exactly as recur_sgemm sums the same rows
+ * stored one after the other. */
+void recur_sgemm_tn_gather(const recur_kernels *kt, int m, int n, int k,
+                           const float *const *arows, int a_col, const float *const *brows,
+                           int b_col, float *c, int ldc, bool accumulate, float *work);
+
 /* As recur_sgemm with B already packed by recur_pack_b for exactly this k and n. */
 void recur_sgemm_packed(const recur_kernels *kt, int m, int n, int k,
                         const float *a, int lda, bool trans_a, const float *packed_b,

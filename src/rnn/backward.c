@@ -5,7 +5,14 @@
  * gradients in blocks instead, src/rnn/wgrad.c; a narrow input's dX is done row by row
  * inside the recurrence). dG overwrites the kept gates in place: step t's
  * activations are not needed once step t is done. In a sharded plan each shard runs its
- * recurrence and its dX on its own slab; only the blocked weight gradients meet. */
+ * recurrence and its dX on its own slab; only the blocked weight gradients meet.
+ *
+ * Under a mask the gradient of a masked step's output goes to the state it repeats (or
+ * nowhere, before the first real step and under zero_output_for_mask), and a masked step
+ * passes the carries through untouched: the general path computes every row, then puts
+ * back the masked rows' carries and zeroes their dG; the ragged path steps only the active
+ * rows. The weight gradients then sum the real steps in one fixed order
+ * (src/rnn/wgrad_masked.c), so both paths give the same bits. */
 #include <omp.h>
 #include <string.h>
 
@@ -26,9 +33,9 @@ static void input_gradient_rows(const recur_rnn *r, int B, int T, int s, float *
     const float *dg0 = recur_rnn_row(r, RECUR_RGN_GATES, B, s, b0);
     for (int b = b0; b < b1; b++) {
         const float *dg = dg0 + (size_t)(b - b0) * GH;
+        float *out = dx + ((size_t)recur_rnn_batch_row(r, b) * T + t) * F;
         for (int f = 0; f < F; f++)
-            dx[((size_t)b * T + t) * F + f] = r->kt->dot((size_t)GH, dg,
-                                                         r->kernel + (size_t)f * GH);
+            out[f] = r->kt->dot((size_t)GH, dg, r->kernel + (size_t)f * GH);
     }
 }
 
@@ -45,16 +52,91 @@ static void act_backward_rows(const recur_kernels *kt, recur_activation act, int
     }
 }
 
+/* The thread's active rows at step s: all of [b0, b1), or under a ragged mask the first
+ * ones of its shard. */
+static int active_rows(const recur_rnn *r, int B, int b0, int b1, int s)
+{
+    if (!(r->mk.on && r->mk.ragged) || b1 <= b0)
+        return b1 - b0;
+    int lo, hi;
+    const int k = recur_rnn_shard(&r->plan, B, b0, &lo, &hi);
+    const int end = lo + recur_rnn_active(r, k, s, hi - lo);
+    return end < b0 ? 0 : (end < b1 ? end : b1) - b0;
+}
+
+/* dh (units [j0, j1)) of rows [b0, b1) += the gradient of their step-s output: dy[b, s],
+ * and dy_last at the last step; nothing where that output is zeros. */
+static void add_output_gradients(const recur_rnn *r, int B, int T, int s, const float *dy,
+                                 const float *dy_last, int b0, int b1, int j0, int j1)
+{
+    const int H = r->H;
+    const float *last = s == T - 1 ? dy_last : NULL;
+    if ((dy == NULL && last == NULL) || j1 <= j0)
+        return;
+    float *dh = recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0);
+    for (int p = b0; p < b1; p++) {
+        if (recur_rnn_out_zero(r, p, s))
+            continue;
+        const size_t b = (size_t)recur_rnn_batch_row(r, p);
+        float *dst = dh + (size_t)(p - b0) * H + j0;
+        if (dy)
+            r->kt->axpy((size_t)(j1 - j0), 1.0f, dy + (b * T + s) * H + j0, dst);
+        if (last)
+            r->kt->axpy((size_t)(j1 - j0), 1.0f, last + b * H + j0, dst);
+    }
+}
+
+/* General mask, rows [b0, b1) whose step s is masked, units [j0, j1): their carries kept
+ * aside before the step (save) or put back after it (!save). */
+static void keep_masked_carries(const recur_rnn *r, int B, int s, int b0, int b1, int j0,
+                                int j1, bool save)
+{
+    const size_t n = (size_t)(j1 - j0) * sizeof(float);
+    const bool lstm = r->cfg.cell == RECUR_LSTM;
+    for (int p = b0; p < b1; p++) {
+        if (recur_rnn_real(r, p, s))
+            continue;
+        float *dh = recur_rnn_row(r, RECUR_RGN_DH, B, 0, p) + j0;
+        float *kept = recur_rnn_row(r, RECUR_RGN_SAVE_DH, B, 0, p) + j0;
+        memcpy(save ? kept : dh, save ? dh : kept, n);
+        if (lstm) {
+            float *dc = recur_rnn_row(r, RECUR_RGN_DC, B, 0, p) + j0;
+            float *keptc = recur_rnn_row(r, RECUR_RGN_SAVE_DC, B, 0, p) + j0;
+            memcpy(save ? keptc : dc, save ? dc : keptc, n);
+        }
+    }
+}
+
+/* General mask: the masked rows' dG (and GRU's dq) of step s are zero, units [j0, j1) of
+ * gate blocks [q0, q1): they reach no weight, input or earlier state. */
+static void zero_masked_gates(const recur_rnn *r, int B, int s, int b0, int b1, int j0, int j1,
+                              int q0, int q1)
+{
+    const size_t n = (size_t)(j1 - j0) * sizeof(float);
+    const bool rec = r->cfg.cell == RECUR_GRU && !r->split_u;
+    for (int p = b0; p < b1; p++) {
+        if (recur_rnn_real(r, p, s))
+            continue;
+        float *g = recur_rnn_row(r, RECUR_RGN_GATES, B, s, p);
+        float *q = rec ? recur_rnn_row(r, RECUR_RGN_REC, B, s, p) : NULL;
+        for (int blk = q0; blk < q1; blk++) {
+            memset(g + (size_t)blk * r->H + j0, 0, n);
+            if (q)
+                memset(q + (size_t)blk * r->H + j0, 0, n);
+        }
+    }
+}
+
 /* Steps T-1 … 0. On exit the carries hold dh0 (and dc0). With a unit split each step
  * meets a barrier between the gate backward (which fills this thread's columns of dG) and
  * dh_prev = dG · Uᵀ (which reads all of them). */
 static void recurrence_backward(const recur_rnn *r, int B, int T, const float *dy,
-                                const recur_rnn_share *sh, float *dx_rows)
+                                const float *dy_last, const recur_rnn_share *sh, float *dx_rows)
 {
     const recur_kernels *kt = r->kt;
-    const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
+    const int H = r->H, GH = r->G * r->H, b0 = sh->b0;
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
-    const bool mine = rows > 0 && W > 0;
+    const bool general = r->mk.on && !r->mk.ragged;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
     float *dh = recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0);     /* gradient reaching h_s */
     float *dc = recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0);
@@ -65,13 +147,15 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     for (int s = T - 1; s >= 0; s--) {
+        const int rows = active_rows(r, B, sh->b0, sh->b1, s);
+        const bool mine = rows > 0 && W > 0;
         float *g = recur_rnn_at(wg, s);
         const float *hp = recur_rnn_at(wh, s);
         const float *h = recur_rnn_at(wh, s + 1);
-        if (mine && dy)
-            for (int b = 0; b < rows; b++)
-                kt->axpy((size_t)W, 1.0f, dy + ((size_t)(b0 + b) * T + s) * H + j0,
-                         dh + (size_t)b * H + j0);
+        /* every row of the thread: an inactive ragged row's repeated output still counts */
+        add_output_gradients(r, B, T, s, dy, dy_last, sh->b0, sh->b1, j0, j1);
+        if (general)
+            keep_masked_carries(r, B, s, sh->b0, sh->b1, j0, j1, true);
         /* the gate backward on this thread's units; `dsrc` is what multiplies Uᵀ */
         const float *dsrc = g;
         bool acc = false;
@@ -109,6 +193,8 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                                             .dh_prev = dh + j0 };
                 if (mine)
                     kt->gru_rb_bwd1(&a);
+                if (general)   /* dG_h is read across units next */
+                    zero_masked_gates(r, B, s, sh->b0, sh->b1, j0, j1, 2, 3);
                 if (sh->barrier) {
 #pragma omp barrier   /* drh = dG_h · U_hᵀ reads every unit of dG_h */
                 }
@@ -118,11 +204,15 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                         .a = g + 2 * H, .lda = GH, .upk = r->uht_pk, .out = drh, .ldo = H });
                     kt->gru_rb_bwd2(&a);
                 }
+                if (general)
+                    zero_masked_gates(r, B, s, sh->b0, sh->b1, j0, j1, 0, 2);
                 /* then dh_prev += dG_zr · U_zrᵀ */
                 acc = true;
             }
             break;
         }
+        if (general && !r->split_u)
+            zero_masked_gates(r, B, s, sh->b0, sh->b1, j0, j1, 0, r->G);
         if (sh->barrier) {
 #pragma omp barrier   /* dh_prev = dG · Uᵀ reads every unit of dG */
         }
@@ -132,8 +222,10 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                 .rows = rows, .H = H, .K = K, .blocks = 1, .j0 = j0, .j1 = j1, .a = dsrc,
                 .lda = GH, .upk = r->ut_pk, .out = dh, .ldo = H, .accumulate = acc });
         }
+        if (general)
+            keep_masked_carries(r, B, s, sh->b0, sh->b1, j0, j1, false);
         if (dx_rows)
-            input_gradient_rows(r, B, T, s, dx_rows, sh->b0, sh->b1);
+            input_gradient_rows(r, B, T, s, dx_rows, sh->b0, sh->b0 + rows);
     }
 }
 
@@ -229,28 +321,60 @@ static void input_gradient(recur_rnn *r, int B, int T, float *dx, int s, int b, 
     }
 }
 
-/* dh0 (and dc0) of batch rows [b0, b1), one shard's, from the carries. */
+/* Ragged: dX of rows [b0, b1) (one shard's or one thread's), their active rows step by
+ * step (dxt = dG · Wᵀ into the xt region, which dW has read by now, then to dx in batch
+ * order; a narrow input's came in the recurrence), and zeros at their inactive steps. */
+static void ragged_input_gradient(recur_rnn *r, int B, int T, float *dx, int b0, int b1,
+                                  float *work)
+{
+    const int F = r->F, GH = r->G * r->H;
+    const bool narrow = recur_rnn_narrow_input(r);
+    for (int s = 0; s < T && !narrow; s++) {
+        const int rows = active_rows(r, B, b0, b1, s);
+        if (rows == 0)
+            continue;
+        const int t = r->cfg.go_backwards ? T - 1 - s : s;
+        float *dxt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b0);
+        recur_sgemm_packed(r->kt, rows, F, GH, recur_rnn_row(r, RECUR_RGN_GATES, B, s, b0), GH,
+                           false, r->wt_pk, dxt, F, false, work);
+        for (int i = 0; i < rows; i++)
+            memcpy(dx + ((size_t)recur_rnn_batch_row(r, b0 + i) * T + t) * F,
+                   dxt + (size_t)i * F, (size_t)F * sizeof(float));
+    }
+    for (int p = b0; p < b1; p++)
+        for (int s = 0; s < T; s++)
+            if (!recur_rnn_real(r, p, s)) {
+                const int t = r->cfg.go_backwards ? T - 1 - s : s;
+                memset(dx + ((size_t)recur_rnn_batch_row(r, p) * T + t) * F, 0,
+                       (size_t)F * sizeof(float));
+            }
+}
+
+/* dh0 (and dc0) of rows [b0, b1), one shard's, from the carries, in batch order. */
 static void write_state_gradients(const recur_rnn *r, int B, int b0, int b1, float *dh0,
                                   float *dc0)
 {
-    const size_t n = (size_t)(b1 - b0) * r->H * sizeof(float);
-    if (dh0)
-        memcpy(dh0 + (size_t)b0 * r->H, recur_rnn_row(r, RECUR_RGN_DH, B, 0, b0), n);
-    if (dc0)
-        memcpy(dc0 + (size_t)b0 * r->H, recur_rnn_row(r, RECUR_RGN_DC, B, 0, b0), n);
+    const size_t n = (size_t)r->H * sizeof(float);
+    for (int p = b0; p < b1; p++) {
+        const size_t b = (size_t)recur_rnn_batch_row(r, p);
+        if (dh0)
+            memcpy(dh0 + b * r->H, recur_rnn_row(r, RECUR_RGN_DH, B, 0, p), n);
+        if (dc0)
+            memcpy(dc0 + b * r->H, recur_rnn_row(r, RECUR_RGN_DC, B, 0, p), n);
+    }
 }
 
-/* The carries of batch rows [b0, b1), one shard's, seeded with dh_last (and dc_last). */
+/* The carries of rows [b0, b1), one shard's, seeded with dh_last (and dc_last). */
 static void seed_carries(const recur_rnn *r, int B, int b0, int b1, const float *dh_last,
                          const float *dc_last)
 {
-    recur_rnn_seed_rows(r, RECUR_RGN_DH, B, b0, b1, dh_last);
+    recur_rnn_seed_rows(r, RECUR_RGN_DH, B, 0, b0, b1, dh_last);
     if (r->cfg.cell == RECUR_LSTM)
-        recur_rnn_seed_rows(r, RECUR_RGN_DC, B, b0, b1, dc_last);
+        recur_rnn_seed_rows(r, RECUR_RGN_DC, B, 0, b0, b1, dc_last);
 }
 
 typedef struct {
-    const float *dy, *dh_last, *dc_last;
+    const float *dy, *dy_last, *dh_last, *dc_last;
     float *dx, *dh0, *dc0;
 } backward_io;
 
@@ -260,15 +384,23 @@ static void backward_shard(recur_rnn *r, int B, int T, int k, const backward_io 
     recur_rnn_share sh = { .j0 = 0, .j1 = r->H, .barrier = false };
     recur_split_range(B, 1, k, r->plan.shards, &sh.b0, &sh.b1);
     seed_carries(r, B, sh.b0, sh.b1, io->dh_last, io->dc_last);
-    recurrence_backward(r, B, T, io->dy, &sh, recur_rnn_narrow_input(r) ? io->dx : NULL);
+    recurrence_backward(r, B, T, io->dy, io->dy_last, &sh,
+                        recur_rnn_narrow_input(r) ? io->dx : NULL);
     write_state_gradients(r, B, sh.b0, sh.b1, io->dh0, io->dc0);
+}
+
+/* Gate columns for thread tid: in units of 8, not whole panels (200 gate columns split
+ * 96/104, not 128/72; per-column sums and products do not depend on where the split
+ * falls). */
+static void my_columns(const recur_rnn *r, int tid, int n, int *j0, int *j1)
+{
+    recur_split_range(r->G * r->H, 8, tid, n, j0, j1);
 }
 
 /* One thread's part of a one-shard plan. */
 static void backward_thread(recur_rnn *r, int B, int T, int tid, int n, const backward_io *io,
                             float *work)
 {
-    const int GH = r->G * r->H;
     int b0, b1, j0, j1, r0, r1;
     recur_split_range(B, 1, tid, n, &b0, &b1);
     recur_rnn_share sh;
@@ -280,24 +412,57 @@ static void backward_thread(recur_rnn *r, int B, int T, int tid, int n, const ba
     if (sh.barrier) {
 #pragma omp barrier   /* every thread reads all rows of the carries */
     }
-    recurrence_backward(r, B, T, io->dy, &sh, dx_rows);
+    recurrence_backward(r, B, T, io->dy, io->dy_last, &sh, dx_rows);
     if (sh.barrier) {
 #pragma omp barrier   /* dh0 rows are complete only when every slice is */
     }
     write_state_gradients(r, B, b0, b1, io->dh0, io->dc0);
 #pragma omp barrier
-    if (r->plan.wgrad_blocked) {
+    my_columns(r, tid, n, &j0, &j1);
+    if (r->plan.wgrad_blocked)
         recur_rnn_block_gradients(r, B, T, tid, n, &sh, work);
-    } else {
-        /* columns in units of 8, not whole panels: 200 gate columns split 96/104, not
-         * 128/72 (per-column sums and products do not depend on where the split falls) */
-        recur_split_range(GH, 8, tid, n, &j0, &j1);
+    else if (r->mk.on)
+        recur_rnn_gathered_gradients(r, j0, j1, work);
+    else
         weight_gradients(r, B, T, j0, j1, work);
-    }
-    if (io->dx && !dx_rows) {
+    if (io->dx && r->mk.on && r->mk.ragged) {
+#pragma omp barrier   /* dX is written over xt, which every thread's dW reads */
+        ragged_input_gradient(r, B, T, io->dx, b0, b1, work);
+    } else if (io->dx && !dx_rows) {
 #pragma omp barrier
         recur_split_range(T * B, r->kt->mr, tid, n, &r0, &r1);
         input_gradient(r, B, T, io->dx, r0 / B, r0 % B, r1 - r0, work);
+    }
+}
+
+/* A sharded plan: every shard's recurrence on its own, then the weight gradients (the
+ * blocks of the shards a thread ran, or under a mask the gathered rows by columns), then a
+ * wide input's dX, written over xt once dW has read it. */
+static void backward_shards(recur_rnn *r, int B, int T, int tid, int n, const backward_io *io,
+                            float *work)
+{
+    const bool ragged = r->mk.on && r->mk.ragged;
+    for (int k = tid; k < r->plan.shards; k += n)
+        backward_shard(r, B, T, k, io);
+    if (r->mk.on) {
+        int j0, j1;
+        my_columns(r, tid, n, &j0, &j1);
+#pragma omp barrier   /* the gathered rows come from every shard */
+        recur_rnn_gathered_gradients(r, j0, j1, work);
+#pragma omp barrier
+    } else {
+        /* the same thread sums the blocks of its shards: no barrier before */
+        recur_rnn_share sh;
+        recur_rnn_share_of(r, B, tid, n, &sh);
+        recur_rnn_block_gradients(r, B, T, tid, n, &sh, work);
+    }
+    for (int k = tid; k < r->plan.shards && io->dx; k += n) {
+        int b0, b1;   /* the shard's slab is T·(b1 − b0) contiguous rows */
+        recur_split_range(B, 1, k, r->plan.shards, &b0, &b1);
+        if (ragged)
+            ragged_input_gradient(r, B, T, io->dx, b0, b1, work);
+        else if (!recur_rnn_narrow_input(r))
+            input_gradient(r, B, T, io->dx, 0, b0, T * (b1 - b0), work);
     }
 }
 
@@ -315,38 +480,22 @@ recur_status recur_rnn_backward_io(recur_rnn *rnn, const recur_rnn_bwd_io *bio)
     if (rnn->cfg.cell != RECUR_LSTM && (bio->dc_last || bio->dc0))
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_backward: dc_last/dc0 given but the cell is not an LSTM");
-    if (bio->dy_last && bio->dh_last)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_backward: give dy_last or dh_last, "
-                          "not both");
     const int B = rnn->batch, T = rnn->steps, nthr = rnn->nthreads;
     rnn->have_forward = false;   /* dG overwrites the kept activations */
-    /* without a mask the last output is the last state */
-    const backward_io io = { bio->dy, bio->dh_last ? bio->dh_last : bio->dy_last, bio->dc_last,
-                             bio->dx, bio->dh0, bio->dc0 };
+    if (rnn->mk.on)
+        recur_rnn_gather_rows(rnn);
+    const backward_io io = { bio->dy, bio->dy_last, bio->dh_last, bio->dc_last, bio->dx,
+                             bio->dh0, bio->dc0 };
 
 #pragma omp parallel num_threads(nthr)
     {
         const recur_fpenv fpenv = recur_fpenv_flush_denormals();
         const int tid = omp_get_thread_num(), n = omp_get_num_threads();
         float *work = rnn->ws + rnn->plan.gemm + (size_t)tid * rnn->plan.gemm_floats;
-        if (rnn->plan.shards > 1) {
-            /* one shard a thread; fewer threads than planned (a nested region) take turns */
-            for (int k = tid; k < rnn->plan.shards; k += n)
-                backward_shard(rnn, B, T, k, &io);
-            /* the same thread sums the blocks of its shards: no barrier before */
-            recur_rnn_share sh;
-            recur_rnn_share_of(rnn, B, tid, n, &sh);
-            recur_rnn_block_gradients(rnn, B, T, tid, n, &sh, work);
-            /* a wide input's dX last: it is written over xt, which dW has read by now */
-            for (int k = tid; k < rnn->plan.shards && io.dx && !recur_rnn_narrow_input(rnn);
-                 k += n) {
-                int b0, b1;   /* the shard's slab is T·(b1 − b0) contiguous rows */
-                recur_split_range(B, 1, k, rnn->plan.shards, &b0, &b1);
-                input_gradient(rnn, B, T, io.dx, 0, b0, T * (b1 - b0), work);
-            }
-        } else {
+        if (rnn->plan.shards > 1)
+            backward_shards(rnn, B, T, tid, n, &io, work);
+        else
             backward_thread(rnn, B, T, tid, n, &io, work);
-        }
         recur_fpenv_restore(fpenv);
     }
     return RECUR_OK;

@@ -7,7 +7,12 @@
  * With a unit split (src/rnn/parallel.c) threads own hidden-unit slices instead and meet
  * at a barrier after every step.
  * In inference mode the same runs chunk by chunk (plan.chunk steps at a time), carrying
- * h (and c) from the last slot of one chunk to slot 0 of the next. */
+ * h (and c) from the last slot of one chunk to slot 0 of the next.
+ *
+ * Under a mask (src/rnn/mask.c) the general path computes every row and then puts back the
+ * state of each row whose step is masked; the ragged path projects and steps only the
+ * active rows, the first ones of each shard, and a row's state after its last real step
+ * is kept aside (FINAL) for the outputs that repeat it. */
 #include <omp.h>
 #include <string.h>
 
@@ -19,9 +24,9 @@
 #include "rnn/engine.h"
 #include "rnn/internal.h"
 
-/* Batch rows [b0, b1) of chunk step s (one shard's, contiguous): xt = x[b, t(s0 + s)], and
- * for a narrow input also their gates = bias + xt · W in one row_affine call (a GEMM with
- * K = F would only move C in and out). */
+/* Rows [b0, b1) of chunk step s (one shard's, contiguous): xt = x[b, t(s0 + s)] of each
+ * row's batch row b, and for a narrow input also their gates = bias + xt · W in one
+ * row_affine call (a GEMM with K = F would only move C in and out). */
 static void stage_rows(const recur_rnn *r, int B, int T, int s0, int s, int b0, int b1,
                        const float *x)
 {
@@ -29,7 +34,7 @@ static void stage_rows(const recur_rnn *r, int B, int T, int s0, int s, int b0, 
     const int t = r->cfg.go_backwards ? T - 1 - (s0 + s) : s0 + s;
     float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b0);
     for (int b = b0; b < b1; b++) {
-        const float *src = x + ((size_t)b * T + t) * F;
+        const float *src = x + ((size_t)recur_rnn_batch_row(r, b) * T + t) * F;
         float *out = xt + (size_t)(b - b0) * F;
         if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
             for (int f = 0; f < F; f++)
@@ -92,15 +97,60 @@ static void act_rows(const recur_kernels *kt, recur_activation act, int rows, in
         kt->act_forward((size_t)(j1 - j0), act, x + (size_t)b * H + j0, y + (size_t)b * H + j0);
 }
 
-/* `steps` time steps of the chunk starting at s0. own_inputs (narrow input, batch split):
- * project this thread's rows step by step, so no other thread is ever waited for. */
-static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, const float *x,
-                       const recur_rnn_share *sh, bool own_inputs)
+/* The thread's active rows at absolute step S: all of [b0, b1), or under a ragged mask
+ * the first ones of its shard. */
+static int active_rows(const recur_rnn *r, int B, int b0, int b1, int S)
+{
+    if (!(r->mk.on && r->mk.ragged) || b1 <= b0)
+        return b1 - b0;
+    int lo, hi;
+    const int k = recur_rnn_shard(&r->plan, B, b0, &lo, &hi);
+    const int end = lo + recur_rnn_active(r, k, S, hi - lo);
+    return end < b0 ? 0 : (end < b1 ? end : b1) - b0;
+}
+
+/* Ragged: rows [b0 + before, b0 + now) start their real steps at chunk step s (pre-
+ * padding): their previous state is h0 (c0). */
+static void seed_joining_rows(const recur_rnn *r, int B, int s, int b0, int before, int now,
+                              const float *h0, const float *c0)
+{
+    recur_rnn_seed_rows(r, RECUR_RGN_HSEQ, B, s, b0 + before, b0 + now, h0);
+    if (r->cfg.cell == RECUR_LSTM)
+        recur_rnn_seed_rows(r, RECUR_RGN_CSEQ, B, s, b0 + before, b0 + now, c0);
+}
+
+/* General mask: rows [b0, b1) whose step S is masked keep their state (units [j0, j1)). */
+static void keep_masked_states(const recur_rnn *r, int B, int s, int S, int b0, int b1, int j0,
+                               int j1)
+{
+    const size_t n = (size_t)(j1 - j0) * sizeof(float);
+    for (int p = b0; p < b1; p++) {
+        if (recur_rnn_real(r, p, S))
+            continue;
+        memcpy(recur_rnn_row(r, RECUR_RGN_HSEQ, B, s + 1, p) + j0,
+               recur_rnn_row(r, RECUR_RGN_HSEQ, B, s, p) + j0, n);
+        if (r->cfg.cell == RECUR_LSTM)
+            memcpy(recur_rnn_row(r, RECUR_RGN_CSEQ, B, s + 1, p) + j0,
+                   recur_rnn_row(r, RECUR_RGN_CSEQ, B, s, p) + j0, n);
+    }
+}
+
+typedef struct {
+    const float *x, *h0, *c0;
+    float *y, *y_last, *h_last, *c_last;
+} forward_io;
+
+/* `steps` time steps of the chunk starting at s0. own_inputs (a narrow input under a batch
+ * split, or a ragged batch): project this thread's rows step by step, so no other thread
+ * is ever waited for (and a ragged batch projects only its active rows). */
+static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, const forward_io *io,
+                       const recur_rnn_share *sh, bool own_inputs, float *work)
 {
     const recur_kernels *kt = r->kt;
-    const int H = r->H, GH = r->G * r->H, b0 = sh->b0, rows = sh->b1 - sh->b0;
+    const int H = r->H, GH = r->G * r->H, b0 = sh->b0;
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
-    const bool mine = rows > 0 && W > 0;
+    const bool ragged = r->mk.on && r->mk.ragged, general = r->mk.on && !ragged;
+    int before = s0 > 0 ? active_rows(r, B, sh->b0, sh->b1, s0 - 1) : 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
     const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
     const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
@@ -110,11 +160,19 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
     for (int s = 0; s < steps; s++) {
+        const int rows = active_rows(r, B, sh->b0, sh->b1, s0 + s);
+        const bool mine = rows > 0 && W > 0;
         float *g = recur_rnn_at(wg, s);
         const float *hp = recur_rnn_at(wh, s);
         float *h = recur_rnn_at(wh, s + 1);
-        if (own_inputs)   /* narrow: this step's rows of this thread, xt and gates */
-            stage_rows(r, B, T, s0, s, sh->b0, sh->b1, x);
+        if (ragged && rows > before)
+            seed_joining_rows(r, B, s, b0, before, rows, io->h0, io->c0);
+        before = rows;
+        if (own_inputs) {   /* this step's rows of this thread, xt and gates */
+            stage_rows(r, B, T, s0, s, b0, b0 + rows, io->x);
+            if (!recur_rnn_narrow_input(r) && rows > 0)
+                project_rows(r, B, s, b0, rows, work);
+        }
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
             if (mine) {
@@ -178,30 +236,74 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
             }
             break;
         }
+        if (general)
+            keep_masked_states(r, B, s, s0 + s, sh->b0, sh->b1, j0, j1);
         if (sh->barrier) {
 #pragma omp barrier   /* the next step's GEMM reads every unit of h */
         }
     }
 }
 
-/* y[b, s0 + s] = h of chunk step s for batch rows [b0, b1); on the last chunk also the
- * final states. */
+/* The output row of step S of internal row p (chunk step s = S − s0), as Keras has it
+ * under a mask: zeros before the first real step (or at a masked step with
+ * zero_output_for_mask), else the state after the last real step so far. NULL: zeros. */
+static const float *output_row(const recur_rnn *r, int B, int s, int S, int p)
+{
+    if (recur_rnn_out_zero(r, p, S))
+        return NULL;
+    if (r->mk.on && r->mk.ragged && S >= r->mk.first[p] + r->mk.count[p])
+        return recur_rnn_row(r, RECUR_RGN_FINAL_H, B, 0, p);
+    return recur_rnn_row(r, RECUR_RGN_HSEQ, B, s + 1, p);
+}
+
+static void put_row(float *dst, const float *src, size_t bytes)
+{
+    if (src)
+        memcpy(dst, src, bytes);
+    else
+        memset(dst, 0, bytes);
+}
+
+/* Ragged: a row whose last real step falls in this chunk keeps its state in FINAL. */
+static void keep_final_states(const recur_rnn *r, int B, int s0, int steps, int p)
+{
+    const int end = r->mk.first[p] + r->mk.count[p];   /* steps of the row, up to its last */
+    if (r->mk.count[p] == 0 || end <= s0 || end > s0 + steps)
+        return;
+    const size_t n = (size_t)r->H * sizeof(float);
+    memcpy(recur_rnn_row(r, RECUR_RGN_FINAL_H, B, 0, p),
+           recur_rnn_row(r, RECUR_RGN_HSEQ, B, end - s0, p), n);
+    if (r->cfg.cell == RECUR_LSTM)
+        memcpy(recur_rnn_row(r, RECUR_RGN_FINAL_C, B, 0, p),
+               recur_rnn_row(r, RECUR_RGN_CSEQ, B, end - s0, p), n);
+}
+
+/* y[b, s0 + s] for chunk step s of rows [b0, b1), b each row's batch row; on the last chunk
+ * also the last output and the final states. */
 static void write_outputs(const recur_rnn *r, int B, int T, int s0, int steps, int b0, int b1,
-                          float *y, float *h_last, float *c_last)
+                          const forward_io *io)
 {
     const int H = r->H;
     const size_t row = (size_t)H * sizeof(float);
-    for (int b = b0; b < b1; b++) {
-        const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b);
-        if (y)
+    const bool ragged = r->mk.on && r->mk.ragged, last_chunk = s0 + steps >= T;
+    for (int p = b0; p < b1; p++) {
+        const size_t b = (size_t)recur_rnn_batch_row(r, p);
+        if (ragged)
+            keep_final_states(r, B, s0, steps, p);
+        if (io->y)
             for (int s = 0; s < steps; s++)
-                memcpy(y + ((size_t)b * T + s0 + s) * H, recur_rnn_at(wh, s + 1), row);
-        if (s0 + steps < T)
+                put_row(io->y + (b * T + s0 + s) * H, output_row(r, B, s, s0 + s, p), row);
+        if (!last_chunk)
             continue;
-        if (h_last)
-            memcpy(h_last + (size_t)b * H, recur_rnn_at(wh, steps), row);
-        if (c_last)
-            memcpy(c_last + (size_t)b * H, recur_rnn_row(r, RECUR_RGN_CSEQ, B, steps, b), row);
+        if (io->y_last)
+            put_row(io->y_last + b * H, output_row(r, B, steps - 1, T - 1, p), row);
+        const recur_rnn_rgn hg = ragged ? RECUR_RGN_FINAL_H : RECUR_RGN_HSEQ;
+        const recur_rnn_rgn cg = ragged ? RECUR_RGN_FINAL_C : RECUR_RGN_CSEQ;
+        const int slot = ragged ? 0 : steps;
+        if (io->h_last)
+            memcpy(io->h_last + b * H, recur_rnn_row(r, hg, B, slot, p), row);
+        if (io->c_last)
+            memcpy(io->c_last + b * H, recur_rnn_row(r, cg, B, slot, p), row);
     }
 }
 
@@ -216,19 +318,21 @@ static void carry_state(const recur_rnn *r, int B, int steps, int b0, int b1)
                recur_rnn_row(r, RECUR_RGN_CSEQ, B, steps, b0), n);
 }
 
-/* h0 (and c0) of batch rows [b0, b1), one shard's, into slot 0. */
+/* h0 (and c0) of rows [b0, b1), one shard's, into slot 0; a ragged row that has no real
+ * step keeps them as its final state. */
 static void seed_states(const recur_rnn *r, int B, int b0, int b1, const float *h0,
                         const float *c0)
 {
-    recur_rnn_seed_rows(r, RECUR_RGN_HSEQ, B, b0, b1, h0);
-    if (r->cfg.cell == RECUR_LSTM)
-        recur_rnn_seed_rows(r, RECUR_RGN_CSEQ, B, b0, b1, c0);
+    const bool lstm = r->cfg.cell == RECUR_LSTM;
+    recur_rnn_seed_rows(r, RECUR_RGN_HSEQ, B, 0, b0, b1, h0);
+    if (lstm)
+        recur_rnn_seed_rows(r, RECUR_RGN_CSEQ, B, 0, b0, b1, c0);
+    if (r->mk.on && r->mk.ragged) {
+        recur_rnn_seed_rows(r, RECUR_RGN_FINAL_H, B, 0, b0, b1, h0);
+        if (lstm)
+            recur_rnn_seed_rows(r, RECUR_RGN_FINAL_C, B, 0, b0, b1, c0);
+    }
 }
-
-typedef struct {
-    const float *x, *h0, *c0;
-    float *y, *h_last, *c_last;
-} forward_io;
 
 /* One shard of a sharded plan from the first step to the last, on its own. */
 static void forward_shard(const recur_rnn *r, int B, int T, int k, const forward_io *io,
@@ -236,14 +340,14 @@ static void forward_shard(const recur_rnn *r, int B, int T, int k, const forward
 {
     recur_rnn_share sh = { .j0 = 0, .j1 = r->H, .barrier = false };
     recur_split_range(B, 1, k, r->plan.shards, &sh.b0, &sh.b1);
-    const bool narrow = recur_rnn_narrow_input(r);
+    const bool own_inputs = recur_rnn_narrow_input(r) || (r->mk.on && r->mk.ragged);
     seed_states(r, B, sh.b0, sh.b1, io->h0, io->c0);
     for (int s0 = 0; s0 < T; s0 += r->plan.chunk) {
         const int steps = T - s0 < r->plan.chunk ? T - s0 : r->plan.chunk;
-        if (!narrow)
+        if (!own_inputs)
             shard_projection(r, B, T, s0, steps, sh.b0, sh.b1, io->x, work);
-        recurrence(r, B, T, s0, steps, io->x, &sh, narrow);
-        write_outputs(r, B, T, s0, steps, sh.b0, sh.b1, io->y, io->h_last, io->c_last);
+        recurrence(r, B, T, s0, steps, io, &sh, own_inputs, work);
+        write_outputs(r, B, T, s0, steps, sh.b0, sh.b1, io);
         if (s0 + steps < T)
             carry_state(r, B, steps, sh.b0, sh.b1);
     }
@@ -258,7 +362,8 @@ static void forward_thread(const recur_rnn *r, int B, int T, int tid, int n,
     recur_split_range(B, 1, tid, n, &b0, &b1);
     recur_rnn_share sh;
     recur_rnn_share_of(r, B, tid, n, &sh);
-    const bool own_inputs = recur_rnn_narrow_input(r) && !sh.barrier;
+    const bool own_inputs = (recur_rnn_narrow_input(r) && !sh.barrier) ||
+                            (r->mk.on && r->mk.ragged);
     seed_states(r, B, b0, b1, io->h0, io->c0);
     for (int s0 = 0; s0 < T; s0 += r->plan.chunk) {
         const int steps = T - s0 < r->plan.chunk ? T - s0 : r->plan.chunk;
@@ -268,10 +373,10 @@ static void forward_thread(const recur_rnn *r, int B, int T, int tid, int n,
             input_projection(r, B, T, s0, io->x, r0, r1, work);
 #pragma omp barrier
         }
-        recurrence(r, B, T, s0, steps, io->x, &sh, own_inputs);
+        recurrence(r, B, T, s0, steps, io, &sh, own_inputs, work);
         /* a unit split ends each step with a barrier, so all of h is ready here */
         if (b1 > b0) {
-            write_outputs(r, B, T, s0, steps, b0, b1, io->y, io->h_last, io->c_last);
+            write_outputs(r, B, T, s0, steps, b0, b1, io);
             if (s0 + steps < T)
                 carry_state(r, B, steps, b0, b1);
         }
@@ -297,12 +402,18 @@ recur_status recur_rnn_forward_io(recur_rnn *rnn, int batch, int timesteps,
         return recur_fail(RECUR_ERR_ARGUMENT,
                           "recur_rnn_forward: c0/c_last given but the cell is not an LSTM");
     const int nthr = recur_rnn_threads_for(rnn, batch);
-    recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr);
+    /* a mask without padding takes the unmasked path, bit for bit */
+    const bool padded = fio->mask && recur_rnn_mask_padded(fio->mask, batch, timesteps);
+    recur_status s = recur_rnn_ensure_workspace(rnn, batch, timesteps, nthr, padded);
     if (s != RECUR_OK)
         return s;
-    /* without a mask the last output is the last state */
-    const forward_io io = { fio->x, fio->h0, fio->c0, fio->y,
-                            fio->h_last ? fio->h_last : fio->y_last, fio->c_last };
+    rnn->have_forward = false;
+    rnn->batch = batch;
+    rnn->steps = timesteps;
+    rnn->nthreads = nthr;
+    recur_rnn_mask_prepare(rnn, batch, timesteps, padded ? fio->mask : NULL);
+    const forward_io io = { fio->x, fio->h0, fio->c0, fio->y, fio->y_last, fio->h_last,
+                            fio->c_last };
 
 #pragma omp parallel num_threads(nthr)
     {
@@ -318,13 +429,17 @@ recur_status recur_rnn_forward_io(recur_rnn *rnn, int batch, int timesteps,
         }
         recur_fpenv_restore(fpenv);
     }
-    if (fio->y_last && fio->h_last)
-        memcpy(fio->y_last, fio->h_last, sizeof(float) * (size_t)batch * rnn->H);
     rnn->have_forward = !rnn->inference;
-    rnn->batch = batch;
-    rnn->steps = timesteps;
-    rnn->nthreads = nthr;
     return RECUR_OK;
+}
+
+recur_status recur_rnn_forward_masked(recur_rnn *rnn, int batch, int timesteps, const float *x,
+                                      const uint8_t *mask, const float *h0, const float *c0,
+                                      float *y, float *h_last, float *c_last)
+{
+    const recur_rnn_fwd_io io = { .x = x, .mask = mask, .h0 = h0, .c0 = c0, .y = y,
+                                  .h_last = h_last, .c_last = c_last };
+    return recur_rnn_forward_io(rnn, batch, timesteps, &io);
 }
 
 recur_status recur_rnn_forward(recur_rnn *rnn, int batch, int timesteps, const float *x,

@@ -35,6 +35,10 @@ typedef enum {
     RECUR_RGN_DH,              /* [B, H] the backward's carries */
     RECUR_RGN_DC,
     RECUR_RGN_DRH,
+    RECUR_RGN_FINAL_H,         /* [B, H] masked: a row's state after its last real step */
+    RECUR_RGN_FINAL_C,
+    RECUR_RGN_SAVE_DH,         /* [B, H] masked backward: the carries of masked rows */
+    RECUR_RGN_SAVE_DC,
     RECUR_RGN_COUNT
 } recur_rnn_rgn;
 
@@ -58,9 +62,31 @@ typedef struct {
                                 * threads owning their rows (src/rnn/wgrad.c); otherwise one
                                 * GEMM over all rows, columns split among threads */
     size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
+    bool masked;               /* planned for masks: their tables, and (training) the
+                                * gathered rows of the weight gradients (src/rnn/mask.c) */
     recur_rnn_region rgn[RECUR_RGN_COUNT];
-    size_t wpart, gemm, total;
+    size_t wpart, mask, gather, gemm, total;
 } recur_rnn_plan;
+
+/* The mask of the last forward, in the direction of processing (src/rnn/mask.c). Rows are
+ * internal rows p; perm maps them to batch rows (identity unless ragged). */
+typedef struct {
+    bool on;                   /* the batch has padding: a masked path runs */
+    bool ragged;               /* every row's real steps are one run and the active rows
+                                * are a prefix of each shard's rows at every step */
+    bool zero_output;          /* masked steps output zeros (cfg.zero_output_for_mask) */
+    const uint8_t *real;       /* general: [B, T], 1 where step s of row p is real */
+    int *perm, *slot;          /* internal row → batch row, and back */
+    int *first, *count;        /* per internal row: first real step (T if none), real steps */
+    int *active;               /* ragged: [shards, T] active rows of shard k at step s */
+} recur_rnn_mask;
+
+/* The real (step, row) pairs of a masked backward in the order every masked weight
+ * gradient sums them: step by step, batch rows in order (src/rnn/wgrad_masked.c). */
+typedef struct {
+    long long n;
+    const float **xt, **h, **rh, **g, **q;
+} recur_rnn_gathered;
 
 /* How the recurrence is divided among threads (src/rnn/parallel.c); RECUR_SPLIT overrides. */
 typedef enum { RECUR_SPLIT_AUTO, RECUR_SPLIT_BATCH, RECUR_SPLIT_UNITS } recur_rnn_split;
@@ -73,6 +99,7 @@ struct recur_rnn {
     const recur_kernels *kt;
     int threads;               /* 0: OpenMP default */
     recur_rnn_split split;
+    bool ragged_off;           /* RECUR_RAGGED=off: padded batches take the general path */
 
     /* weights and gradients in Keras layout: the layer's own block (own), or the model's */
     void *own;
@@ -92,11 +119,64 @@ struct recur_rnn {
     /* the last forward, for backward */
     bool have_forward;
     int batch, steps, nthreads;
+    recur_rnn_mask mk;
+    recur_rnn_gathered gather;
 };
 
-void recur_rnn_make_plan(const recur_rnn *rnn, int batch, int steps, int threads,
+void recur_rnn_make_plan(const recur_rnn *rnn, int batch, int steps, int threads, bool masked,
                          recur_rnn_plan *plan);
-recur_status recur_rnn_ensure_workspace(recur_rnn *rnn, int batch, int steps, int threads);
+recur_status recur_rnn_ensure_workspace(recur_rnn *rnn, int batch, int steps, int threads,
+                                        bool masked);
+
+/* ---- masks (src/rnn/mask.c) ---- */
+/* Whether a mask [B, T] masks any step. */
+bool recur_rnn_mask_padded(const uint8_t *mask, int batch, int steps);
+/* Floats of the mask tables for this shape. */
+size_t recur_rnn_mask_floats(int batch, int steps, int shards);
+/* Read the caller's mask [B, T] (NULL: none) into r->mk for the planned layout: whether it
+ * has padding, whether it is ragged, the row order and the per-row runs. */
+void recur_rnn_mask_prepare(recur_rnn *r, int batch, int steps, const uint8_t *mask);
+
+/* Whether step s (processing order) of internal row p is real. */
+static inline bool recur_rnn_real(const recur_rnn *r, int p, int s)
+{
+    const recur_rnn_mask *mk = &r->mk;
+    if (!mk->on)
+        return true;
+    if (mk->ragged)
+        return s >= mk->first[p] && s < mk->first[p] + mk->count[p];
+    return mk->real[(size_t)p * r->steps + s] != 0;
+}
+
+/* Whether the output of step s of row p is zeros: before its first real step, or at a
+ * masked step with zero_output_for_mask. */
+static inline bool recur_rnn_out_zero(const recur_rnn *r, int p, int s)
+{
+    const recur_rnn_mask *mk = &r->mk;
+    return mk->on && (s < mk->first[p] || (mk->zero_output && !recur_rnn_real(r, p, s)));
+}
+
+/* Ragged: the rows of shard k active at step s, the first ones of the shard. */
+static inline int recur_rnn_active(const recur_rnn *r, int k, int s, int shard_rows)
+{
+    return r->mk.on && r->mk.ragged ? r->mk.active[(size_t)k * r->steps + s] : shard_rows;
+}
+
+/* The batch row of internal row p. */
+static inline int recur_rnn_batch_row(const recur_rnn *r, int p)
+{
+    return r->mk.on && r->mk.ragged ? r->mk.perm[p] : p;
+}
+
+/* ---- masked weight gradients (src/rnn/wgrad_masked.c) ---- */
+/* Floats of the gathered row lists for this shape (training). */
+size_t recur_rnn_gather_floats(const recur_rnn *r, int batch, int steps);
+/* List the real (step, row) pairs of the last forward; before the backward's parallel
+ * region. */
+void recur_rnn_gather_rows(recur_rnn *r);
+/* Gate columns [j0, j1) of dU, dW and db from the gathered rows (every thread its own
+ * columns; the sums do not depend on the split). */
+void recur_rnn_gathered_gradients(recur_rnn *r, int j0, int j1, float *work);
 int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
 recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out);
 bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
@@ -195,9 +275,10 @@ size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
 void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
                                const recur_rnn_share *sh, float *work);
 
-/* Batch rows [b0, b1) (one shard's) of step 0 of region g: copied from the batch-major src,
- * or zeros when src is NULL (h0, c0, and the gradients that seed backward). */
-void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int b0, int b1,
+/* Rows [b0, b1) (one shard's) of step s of region g: copied from the batch-major src (in
+ * the ragged row order), or zeros when src is NULL (h0, c0, and the gradients that seed
+ * backward). */
+void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int s, int b0, int b1,
                          const float *src);
 
 /* [lo, hi) of `n` items for thread `tid` of `nthr`, in whole multiples of `unit` where possible. */

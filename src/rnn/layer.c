@@ -67,6 +67,8 @@ static recur_status create(const recur_rnn_config *cfg, bool own, recur_rnn **ou
         return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn_create: out of memory");
     r->cfg = *cfg;
     r->split = split;
+    const char *ragged = getenv("RECUR_RAGGED");
+    r->ragged_off = ragged && strcmp(ragged, "off") == 0;
     if (r->cfg.activation == RECUR_ACT_DEFAULT)
         r->cfg.activation = RECUR_ACT_TANH;
     if (r->cfg.recurrent_activation == RECUR_ACT_DEFAULT)
@@ -306,7 +308,8 @@ static int shard_count(const recur_rnn *r, int batch, int threads, const recur_r
 {
     if (threads < 2 || batch < threads || p->unit_split)
         return 1;
-    if (r->inference)
+    /* masked weight gradients gather their rows from wherever they are (wgrad_masked.c) */
+    if (r->inference || p->masked)
         return threads;
     if (!p->wgrad_blocked)
         return 1;
@@ -335,7 +338,7 @@ static void step_region(recur_rnn_plan *p, recur_rnn_rgn g, size_t steps, size_t
     *at += recur_round_floats(rg->slab * (size_t)p->shards);
 }
 
-void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
+void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads, bool masked,
                          recur_rnn_plan *p)
 {
     const int chunk = r->inference ? inference_chunk(batch, steps) : steps;
@@ -350,7 +353,8 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
      * the step and keeps nothing: one slot of step rows, reused, stays in L1 (one slot per
      * chunk step was written back and forth to L2 every step). */
     p->step_slots = r->inference && recur_rnn_narrow_input(r) && !p->unit_split ? 1 : chunk;
-    p->wgrad_blocked = train && recur_rnn_wgrad_blocked(r);
+    p->masked = masked;
+    p->wgrad_blocked = train && !masked && recur_rnn_wgrad_blocked(r);
     p->shards = shard_count(r, batch, threads, p);
     const size_t S = (size_t)p->step_slots;
     const bool lstm = r->cfg.cell == RECUR_LSTM;
@@ -364,7 +368,13 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     step_region(p, RECUR_RGN_DH, 1, H, batch, train, &at);
     step_region(p, RECUR_RGN_DC, 1, H, batch, train && lstm, &at);
     step_region(p, RECUR_RGN_DRH, 1, H, batch, train && r->split_u, &at);
+    step_region(p, RECUR_RGN_FINAL_H, 1, H, batch, masked, &at);
+    step_region(p, RECUR_RGN_FINAL_C, 1, H, batch, masked && lstm, &at);
+    step_region(p, RECUR_RGN_SAVE_DH, 1, H, batch, masked && train, &at);
+    step_region(p, RECUR_RGN_SAVE_DC, 1, H, batch, masked && train && lstm, &at);
 #define REGION(field, n) do { p->field = at; at += recur_round_floats(n); } while (0)
+    REGION(mask, masked ? recur_rnn_mask_floats(batch, steps, p->shards) : 0);
+    REGION(gather, masked && train ? recur_rnn_gather_floats(r, batch, steps) : 0);
     /* per-thread GEMM packing space for the largest GEMM this plan runs (per-step GEMMs
      * read A in place and need none; narrow inputs skip the input GEMMs) */
     const recur_kernels *kt = r->kt;
@@ -394,23 +404,31 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads,
     p->total = at;
 }
 
-recur_status recur_rnn_ensure_workspace(recur_rnn *r, int batch, int steps, int threads)
+/* At least `floats` of workspace (a forward kept in it is lost when it moves). */
+static recur_status grow_workspace(recur_rnn *r, size_t floats)
+{
+    if (r->ws != NULL && floats <= r->cap_floats)
+        return RECUR_OK;
+    float *ws = recur_alloc_aligned(floats * sizeof(float));
+    if (ws == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn: cannot allocate %zu bytes of "
+                          "workspace", floats * sizeof(float));
+    recur_free_aligned(r->ws);
+    r->ws = ws;
+    r->cap_floats = floats;
+    r->have_forward = false;
+    return RECUR_OK;
+}
+
+recur_status recur_rnn_ensure_workspace(recur_rnn *r, int batch, int steps, int threads,
+                                        bool masked)
 {
     recur_rnn_plan need;
-    recur_rnn_make_plan(r, batch, steps, threads, &need);
-    if (r->ws == NULL || need.total > r->cap_floats) {
-        float *ws = recur_alloc_aligned(need.total * sizeof(float));
-        if (ws == NULL)
-            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_rnn: cannot allocate %zu bytes of "
-                              "workspace", need.total * sizeof(float));
-        recur_free_aligned(r->ws);
-        r->ws = ws;
-        r->cap_floats = need.total;
-        r->have_forward = false;
-    }
-    /* Regions are laid out for the current shape, inside the capacity. */
-    r->plan = need;
-    return RECUR_OK;
+    recur_rnn_make_plan(r, batch, steps, threads, masked, &need);
+    recur_status s = grow_workspace(r, need.total);
+    if (s == RECUR_OK)
+        r->plan = need;   /* regions laid out for this shape, inside the capacity */
+    return s;
 }
 
 recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference)
@@ -424,29 +442,26 @@ recur_status recur_rnn_set_inference(recur_rnn *rnn, bool inference)
 
 recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps)
 {
-    return recur_rnn_reserve_for(rnn, max_batch, max_timesteps, false);
+    return recur_rnn_reserve_for(rnn, max_batch, max_timesteps, true);
 }
 
 recur_status recur_rnn_reserve_for(recur_rnn *rnn, int max_batch, int max_timesteps, bool masked)
 {
-    (void)masked;
     if (rnn == NULL || max_batch < 1 || max_timesteps < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_reserve: need rnn and sizes >= 1");
     /* The inference chunk length depends on the batch, so a smaller batch can need a little
      * more of some region: plan for the largest need over every batch up to max_batch (the
-     * plan grows with T, so max_timesteps covers shorter sequences). */
-    int worst = max_batch;
+     * plan grows with T, so max_timesteps covers shorter sequences), with and without a
+     * mask when masks may come. */
     size_t most = 0;
-    for (int b = 1; b <= max_batch; b++) {
-        recur_rnn_plan p;
-        recur_rnn_make_plan(rnn, b, max_timesteps, recur_rnn_threads_for(rnn, b), &p);
-        if (p.total > most) {
-            most = p.total;
-            worst = b;
+    for (int b = 1; b <= max_batch; b++)
+        for (int with_mask = 0; with_mask <= (int)masked; with_mask++) {
+            recur_rnn_plan p;
+            recur_rnn_make_plan(rnn, b, max_timesteps, recur_rnn_threads_for(rnn, b),
+                                with_mask, &p);
+            most = p.total > most ? p.total : most;
         }
-    }
-    return recur_rnn_ensure_workspace(rnn, worst, max_timesteps,
-                                      recur_rnn_threads_for(rnn, worst));
+    return grow_workspace(rnn, most);
 }
 
 recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int timesteps,
@@ -455,20 +470,24 @@ recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int times
     if (rnn == NULL || bytes == NULL || batch < 1 || timesteps < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_workspace_size: bad argument");
     recur_rnn_plan p;
-    recur_rnn_make_plan(rnn, batch, timesteps, recur_rnn_threads_for(rnn, batch), &p);
+    recur_rnn_make_plan(rnn, batch, timesteps, recur_rnn_threads_for(rnn, batch), false, &p);
     *bytes = p.total * sizeof(float);
     return RECUR_OK;
 }
 
-void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int b0, int b1,
+void recur_rnn_seed_rows(const recur_rnn *r, recur_rnn_rgn g, int batch, int s, int b0, int b1,
                          const float *src)
 {
     const size_t w = (size_t)r->plan.rgn[g].width;
-    float *dst = recur_rnn_row(r, g, batch, 0, b0);
-    if (src)
-        memcpy(dst, src + (size_t)b0 * w, (size_t)(b1 - b0) * w * sizeof(float));
-    else
+    float *dst = recur_rnn_row(r, g, batch, s, b0);
+    if (src == NULL) {
         memset(dst, 0, (size_t)(b1 - b0) * w * sizeof(float));
+    } else if (!(r->mk.on && r->mk.ragged)) {
+        memcpy(dst, src + (size_t)b0 * w, (size_t)(b1 - b0) * w * sizeof(float));
+    } else {
+        for (int p = b0; p < b1; p++)   /* the ragged rows are in their own order */
+            memcpy(dst + (size_t)(p - b0) * w, src + (size_t)r->mk.perm[p] * w, w * sizeof(float));
+    }
 }
 
 void recur_split_range(int n, int unit, int tid, int nthr, int *lo, int *hi)
