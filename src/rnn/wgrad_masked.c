@@ -45,12 +45,24 @@ void recur_rnn_gather_rows(recur_rnn *r)
     gl->n = n;
 }
 
-/* out[j0:j1] += Σ rows[q][j0:j1], q in order. */
-static void gathered_colsum(const recur_kernels *kt, const float *const *rows, long long n,
-                            int j0, int j1, float *out)
+/* Columns [j0, j1) of the sums one pass over the rows gives, rows in list order: db (and
+ * GRU's recurrent-side db from dq) and, for a narrow input, dW[f] += x_f · dG (a GEMM
+ * tile of F < MR rows would be mostly padding, and would pack dG a second time). */
+static void row_sums(const recur_rnn *r, int j0, int j1, bool narrow)
 {
-    for (long long q = 0; q < n; q++)
-        kt->axpy((size_t)(j1 - j0), 1.0f, rows[q] + j0, out + j0);
+    const recur_kernels *kt = r->kt;
+    const recur_rnn_gathered *gl = &r->gather;
+    const int GH = r->G * r->H, F = r->F;
+    const size_t w = (size_t)(j1 - j0);
+    for (long long q = 0; q < gl->n; q++) {
+        const float *g = gl->g[q] + j0;
+        if (r->bias_rows > 0)
+            kt->axpy(w, 1.0f, g, r->dbias + j0);
+        if (r->bias_rows == 2)
+            kt->axpy(w, 1.0f, gl->q[q] + j0, r->dbias + GH + j0);
+        for (int f = 0; narrow && f < F; f++)
+            kt->axpy(w, gl->xt[q][f], g, r->dkernel + (size_t)f * GH + j0);
+    }
 }
 
 void recur_rnn_gathered_gradients(recur_rnn *r, int j0, int j1, float *work)
@@ -60,8 +72,11 @@ void recur_rnn_gathered_gradients(recur_rnn *r, int j0, int j1, float *work)
     const int H = r->H, GH = r->G * r->H, w = j1 - j0, k = (int)gl->n;
     if (w <= 0 || k == 0)
         return;
-    /* dW[F, GH] += xtᵀ · dG */
-    recur_sgemm_tn_gather(kt, r->F, w, k, gl->xt, 0, gl->g, j0, r->dkernel + j0, GH, true, work);
+    const bool narrow = recur_rnn_narrow_input(r);
+    /* dW[F, GH] += xtᵀ · dG (a narrow input's with the row sums below) */
+    if (!narrow)
+        recur_sgemm_tn_gather(kt, r->F, w, k, gl->xt, 0, gl->g, j0, r->dkernel + j0, GH, true,
+                              work);
     /* dU[H, GH] += h_prevᵀ · dG; GRU reset_after: · dq; reset_before: the h columns from
      * r ⊙ h_prev */
     if (gl->q) {
@@ -79,8 +94,5 @@ void recur_rnn_gathered_gradients(recur_rnn *r, int j0, int j1, float *work)
         recur_sgemm_tn_gather(kt, H, w, k, gl->h, 0, gl->g, j0, r->drec_kernel + j0, GH, true,
                               work);
     }
-    if (r->bias_rows > 0)
-        gathered_colsum(kt, gl->g, k, j0, j1, r->dbias);
-    if (r->bias_rows == 2)
-        gathered_colsum(kt, gl->q, k, j0, j1, r->dbias + GH);
+    row_sums(r, j0, j1, narrow);
 }
