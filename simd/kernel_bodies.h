@@ -572,21 +572,34 @@ static void clamp(size_t n, float lo, float hi, float *x)
     }
 }
 
-static void adam_step(size_t n, float lr_t, float beta_1, float beta_2, float epsilon,
-                      const float *g, float *m, float *v, float *w)
+/* Keras's Adam on n weights; the second moment from g² (gsq NULL) or from gsq, the
+ * per-occurrence squares of a gradient summed from slices (an Embedding's). */
+static inline __attribute__((always_inline)) void
+adam_body(size_t n, float lr_t, float beta_1, float beta_2, float epsilon, const float *g,
+          const float *gsq, float *m, float *v, float *w)
 {
     const vf b1 = vf_set1(1.0f - beta_1), b2 = vf_set1(1.0f - beta_2);
     const vf lr = vf_set1(lr_t), eps = vf_set1(epsilon);
     for (size_t j = 0; j < n; j += VF_LANES) {
         int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
         vf gv = ld(g + j, cnt), mv = ld(m + j, cnt), vv = ld(v + j, cnt);
+        vf sq = gsq ? ld(gsq + j, cnt) : vf_mul(gv, gv);
         mv = vf_add(mv, vf_mul(vf_sub(gv, mv), b1));
-        vv = vf_add(vv, vf_mul(vf_sub(vf_mul(gv, gv), vv), b2));
+        vv = vf_add(vv, vf_mul(vf_sub(sq, vv), b2));
         vf step = vf_div(vf_mul(mv, lr), vf_add(vf_sqrt(vv), eps));
         st(m + j, mv, cnt);
         st(v + j, vv, cnt);
         st(w + j, vf_sub(ld(w + j, cnt), step), cnt);
     }
+}
+
+static void adam_step(size_t n, float lr_t, float beta_1, float beta_2, float epsilon,
+                      const float *g, const float *gsq, float *m, float *v, float *w)
+{
+    if (gsq)
+        adam_body(n, lr_t, beta_1, beta_2, epsilon, g, gsq, m, v, w);
+    else
+        adam_body(n, lr_t, beta_1, beta_2, epsilon, g, NULL, m, v, w);
 }
 
 static void kernel_bodies_fill(recur_kernels *k)

@@ -149,9 +149,11 @@ typedef struct recur_kernels {
                    size_t ldw, size_t grp, size_t gstride, float *out);
     void (*clamp)(size_t n, float lo, float hi, float *x);               /* x ← clip(x) */
     /* Adam/AdamW-style moment update and step, Keras 3 rule:
-     * m += (1-β1)(g-m); v += (1-β2)(g²-v); w -= lr_t · m / (√v + ε) */
+     * m += (1-β1)(g-m); v += (1-β2)(g²-v); w -= lr_t · m / (√v + ε). With gsq (not NULL)
+     * v takes gsq in place of g²: a gradient summed from slices, whose squares Keras's
+     * TensorFlow optimizers sum per slice. */
     void (*adam_step)(size_t n, float lr_t, float beta_1, float beta_2, float epsilon,
-                      const float *g, float *m, float *v, float *w);
+                      const float *g, const float *gsq, float *m, float *v, float *w);
 } recur_kernels;
 
 /* Fill every slot with the scalar reference. */

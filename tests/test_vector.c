@@ -61,18 +61,27 @@ static void test_helpers(void **state)
             k->clamp(n, -0.5f, 0.25f, x.p);
             for (size_t i = 0; i < n; i++)
                 near("clamp", k->name, n, x.p[i], fmin(fmax(x0[i], -0.5), 0.25), 0);
-            memcpy(m.p, m0, n * 4);
-            memcpy(v.p, v0, n * 4);
-            memcpy(w.p, w0, n * 4);
-            k->adam_step(n, 0.01f, 0.9f, 0.999f, 1e-7f, x0, m.p, v.p, w.p);
-            for (size_t i = 0; i < n; i++) {
-                double g = x0[i];
-                double mm = m0[i] + (g - m0[i]) * (1 - 0.9f);
-                double vv = v0[i] + (g * g - v0[i]) * (1 - 0.999f);
-                double ww = w0[i] - 0.01f * mm / (sqrt(vv) + 1e-7f);
-                near("adam m", k->name, n, m.p[i], mm, 8 * FLT_EPSILON);
-                near("adam v", k->name, n, v.p[i], vv, 8 * FLT_EPSILON * (1 + vv));
-                near("adam w", k->name, n, w.p[i], ww, 1e-5 * 0.01 * (1 + fabs(mm / (sqrt(vv) + 1e-7))) + 4 * FLT_EPSILON);
+            for (int sq = 0; sq < 2; sq++) {   /* v from g², then from given squares (y0²) */
+                memcpy(m.p, m0, n * 4);
+                memcpy(v.p, v0, n * 4);
+                memcpy(w.p, w0, n * 4);
+                float *gsq = NULL;
+                if (sq) {
+                    gsq = malloc(n * 4);
+                    for (size_t i = 0; i < n; i++)
+                        gsq[i] = y0[i] * y0[i];
+                }
+                k->adam_step(n, 0.01f, 0.9f, 0.999f, 1e-7f, x0, gsq, m.p, v.p, w.p);
+                for (size_t i = 0; i < n; i++) {
+                    double g = x0[i], g2 = sq ? (double)gsq[i] : g * g;
+                    double mm = m0[i] + (g - m0[i]) * (1 - 0.9f);
+                    double vv = v0[i] + (g2 - v0[i]) * (1 - 0.999f);
+                    double ww = w0[i] - 0.01f * mm / (sqrt(vv) + 1e-7f);
+                    near("adam m", k->name, n, m.p[i], mm, 8 * FLT_EPSILON);
+                    near("adam v", k->name, n, v.p[i], vv, 8 * FLT_EPSILON * (1 + vv));
+                    near("adam w", k->name, n, w.p[i], ww, 1e-5 * 0.01 * (1 + fabs(mm / (sqrt(vv) + 1e-7))) + 4 * FLT_EPSILON);
+                }
+                free(gsq);
             }
         }
         assert_true(guard_ok(&x) && guard_ok(&y) && guard_ok(&m) && guard_ok(&v) && guard_ok(&w));

@@ -160,7 +160,10 @@ RECUR_API recur_status recur_model_train_step(recur_model *m, const float *x, co
                                               int batch, float *loss);
 RECUR_API recur_status recur_model_apply_gradients(recur_model *m);
 /* The gradient block: every weight's gradient in get_weights() order, each starting on a
- * 64-byte boundary (padding floats are zero and stay zero). Valid from compile until free. */
+ * 64-byte boundary (padding floats are zero and stay zero), then for each Embedding the
+ * sums of its gradient's squares per occurrence (which Keras's TensorFlow optimizers use
+ * for their second moments). Everything in it is a sum over the batch's samples, so sums
+ * across processes add it as a whole. Valid from compile until free. */
 RECUR_API recur_status recur_model_gradient_block(recur_model *m, float **grads, size_t *count);
 /* Weight i's gradient from the last train step, in the layout of the weight. */
 RECUR_API recur_status recur_model_get_gradient(const recur_model *m, int i, float *data,

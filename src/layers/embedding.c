@@ -50,14 +50,24 @@ static recur_status embedding_forward(layer *L, const layer_fwd *f)
     return RECUR_OK;
 }
 
-/* dE[id] += dy row, rows in order (a fixed summation order whatever the threads). */
+/* dE[id] += dy row and dE²[id] += its squares, each occurrence's row clipped first under
+ * clipvalue, as Keras's TensorFlow optimizers take the slices of a gathered gradient; rows
+ * in order (a fixed summation order whatever the threads). */
 static recur_status embedding_backward(layer *L, const layer_bwd *b)
 {
     const embedding_layer *e = (const embedding_layer *)L;
     const size_t rows = (size_t)b->batch * (size_t)L->in.steps, D = (size_t)e->output_dim;
-    float *grad = L->weights[0].g;
-    for (size_t r = 0; r < rows; r++)
-        L->kt->axpy(D, 1.0f, b->dy + r * D, grad + (size_t)b->x[r] * D);
+    const float c = b->clipvalue;
+    float *grad = L->weights[0].g, *sq = L->weights[0].gsq;
+    for (size_t r = 0; r < rows; r++) {
+        const float *dy = b->dy + r * D;
+        const size_t at = (size_t)b->x[r] * D;
+        for (size_t j = 0; j < D; j++) {
+            const float v = c > 0 ? fminf(fmaxf(dy[j], -c), c) : dy[j];
+            grad[at + j] += v;
+            sq[at + j] += v * v;
+        }
+    }
     return RECUR_OK;
 }
 
@@ -121,6 +131,7 @@ recur_status recur_model_add_embedding(recur_model *m, int input_dim, int output
     L->out = (layer_shape){ L->in.steps, output_dim };
     L->mask = mask_zero ? MASK_MAKE : MASK_NONE;
     layer_set_weight(L, 0, "embeddings", 2, input_dim, output_dim);
+    L->weights[0].sparse = true;
     model_append(m, L);
     return RECUR_OK;
 }

@@ -42,6 +42,11 @@ typedef struct {
     const char *name;         /* Keras variable name: "kernel", "recurrent_kernel", ... */
     int rank, dims[2];
     float *w, *g;             /* values and gradients in the model's parameter blocks */
+    /* A gradient summed from slices, one per occurrence (an Embedding's rows): Keras's
+     * TensorFlow optimizers square and clip such a gradient per slice, so backward also
+     * sums the squares of its slices into gsq. Set by the kind; gsq bound by the model. */
+    bool sparse;
+    float *gsq;
 } layer_weight;
 
 #define LAYER_MAX_WEIGHTS 8
@@ -76,6 +81,7 @@ typedef struct {
     const uint8_t *mask, *mask_out;
     const float *dy;          /* [B, out]: dL/dy, or dL/dlogits when dy_is_logits */
     bool dy_is_logits;
+    float clipvalue;          /* > 0: a sparse gradient's slices are clipped to ±clipvalue */
     float *dx;                /* [B, in], or NULL for the first layer */
     float *scratch, *gemm_work;
 } layer_bwd;

@@ -34,7 +34,8 @@ void layer_set_weight(layer *L, int i, const char *name, int rank, int d0, int d
     w->rank = rank;
     w->dims[0] = d0;
     w->dims[1] = rank == 2 ? d1 : 0;
-    w->w = w->g = NULL;
+    w->w = w->g = w->gsq = NULL;
+    w->sparse = false;
     if (i >= L->n_weights)
         L->n_weights = i + 1;
 }

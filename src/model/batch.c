@@ -116,7 +116,7 @@ recur_status recur_model_forward_batch(recur_model *m, const float *x, int batch
 static recur_status backward(recur_model *m, const float *x, int batch)
 {
     const bool logits = model_loss_logits(m) != NULL;
-    memset(m->grads, 0, m->block_floats * sizeof(float));
+    memset(m->grads, 0, (m->block_floats + m->sq_floats) * sizeof(float));   /* and squares */
     for (int i = m->n_layers - 1; i >= 0; i--) {
         layer *L = m->layers[i];
         const model_acts *a = &m->acts[i];
@@ -124,6 +124,7 @@ static recur_status backward(recur_model *m, const float *x, int batch)
                               .y = a->y, .mask = i ? m->acts[i - 1].mask : NULL,
                               .mask_out = a->mask, .dy = a->dy,
                               .dy_is_logits = logits && i == m->n_layers - 1,
+                              .clipvalue = m->copts.clipvalue,
                               .dx = i ? m->acts[i - 1].dy : NULL, .scratch = a->scratch,
                               .gemm_work = m->gemm_work };
         recur_status s = L->ops->backward(L, &b);

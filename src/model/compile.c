@@ -66,11 +66,12 @@ static recur_status resolve(const recur_model *m, const recur_compile_opts *in,
     return RECUR_OK;
 }
 
-/* The weight table and the parameter block: each weight at the same offset in the four
- * regions (values, gradients, two optimizer slots), on a 64-byte boundary. */
+/* The weight table and the parameter block: each weight at the same offset in the values,
+ * gradients and both optimizer slots, on a 64-byte boundary; sparse weights also in the
+ * squares region between the gradients and the slots. */
 static recur_status plan_block(recur_model *m)
 {
-    size_t at = 0;
+    size_t at = 0, sq = 0;
     m->n_weights = 0;
     for (int i = 0; i < m->n_layers; i++)
         for (int k = 0; k < m->layers[i]->n_weights; k++) {
@@ -80,21 +81,28 @@ static recur_status plan_block(recur_model *m)
             W->n = layer_weight_size(&m->layers[i]->weights[k]);
             W->offset = at;
             at += recur_round_floats(W->n);
+            W->sparse = m->layers[i]->weights[k].sparse;
+            W->sq_offset = sq;
+            sq += W->sparse ? recur_round_floats(W->n) : 0;
         }
-    float *p = recur_alloc_aligned((4 * at + 16) * sizeof(float));
+    float *p = recur_alloc_aligned((4 * at + sq + 16) * sizeof(float));
     if (p == NULL)
         return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_compile: cannot allocate %zu bytes "
-                          "of parameters", 4 * at * sizeof(float));
+                          "of parameters", (4 * at + sq) * sizeof(float));
     m->block = p;
     m->block_floats = at;
+    m->sq_floats = sq;
     m->params = p;
     m->grads = p + at;
-    m->slot[0] = p + 2 * at;
-    m->slot[1] = p + 3 * at;
+    m->sq = p + 2 * at;
+    m->slot[0] = p + 2 * at + sq;
+    m->slot[1] = p + 3 * at + sq;
     for (int w = 0; w < m->n_weights; w++) {
-        layer *L = m->layers[m->weights[w].layer];
-        L->weights[m->weights[w].index].w = m->params + m->weights[w].offset;
-        L->weights[m->weights[w].index].g = m->grads + m->weights[w].offset;
+        const model_weight *W = &m->weights[w];
+        layer_weight *lw = &m->layers[W->layer]->weights[W->index];
+        lw->w = m->params + W->offset;
+        lw->g = m->grads + W->offset;
+        lw->gsq = W->sparse ? m->sq + W->sq_offset : NULL;
     }
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->ops->bind)

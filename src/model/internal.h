@@ -2,9 +2,10 @@
  *
  * Memory, planned up front:
  * - the parameter block, sized at compile by one table (the weights in get_weights()
- *   order) that also points every layer weight into it: four regions of the same layout,
- *   values | gradients | optimizer slot 0 | slot 1, so a clip, an optimizer step or a sum
- *   across processes is one pass over one array;
+ *   order) that also points every layer weight into it: values | gradients | squares |
+ *   optimizer slot 0 | slot 1, the values, gradients and slots in one layout, the squares
+ *   (of sparse gradients' slices, Embedding's) right after the gradients, so a clip, an
+ *   optimizer step or a sum across processes is one pass over one array;
  * - the batch block, sized for the largest batch a call will run: the input batch, the
  *   targets, and per layer its output, the gradient reaching it, its scratch and its mask. */
 #ifndef RECUR_MODEL_INTERNAL_H
@@ -23,10 +24,13 @@
 #define MODEL_MAX_WEIGHTS (LAYER_MAX_WEIGHTS * MODEL_MAX_LAYERS)
 
 /* One entry of get_weights(): layer `layer`'s weight `index`, n floats at `offset` in
- * every region of the parameter block. */
+ * every region of the parameter block; a sparse weight's squared slices at sq_offset of
+ * the squares region. */
 typedef struct {
     int layer, index;
     size_t n, offset;
+    bool sparse;
+    size_t sq_offset;
 } model_weight;
 
 /* Per layer, the batch buffers of the current plan. */
@@ -50,9 +54,9 @@ struct recur_model {
 
     int n_weights;
     model_weight weights[MODEL_MAX_WEIGHTS];
-    float *block;                  /* the parameter block: 4 regions of block_floats */
-    size_t block_floats;
-    float *params, *grads, *slot[2];
+    float *block;                  /* the parameter block */
+    size_t block_floats, sq_floats;  /* floats of each region; of the squares region */
+    float *params, *grads, *sq, *slot[2];
 
     void *batch_block;             /* per-batch buffers for cap_batch rows */
     int cap_batch;

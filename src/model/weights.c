@@ -101,7 +101,7 @@ recur_status recur_model_gradient_block(recur_model *m, float **grads, size_t *c
     if (!m->compiled)
         return recur_fail(RECUR_ERR_STATE, "recur_model_gradient_block: compile the model first");
     *grads = m->grads;
-    *count = m->block_floats;
+    *count = m->block_floats + m->sq_floats;
     return RECUR_OK;
 }
 

@@ -1,0 +1,216 @@
+#!/usr/bin/env python3
+"""Reference values from real Keras 3 (TensorFlow backend) for recur's masked models:
+Embedding with mask_zero, Masking, every recurrent cell under a mask (post-, pre- and
+arbitrary padding, go_backwards, zero_output_for_mask, return_sequences or not), Dense on
+masked sequences, GlobalAveragePooling1D and GlobalMaxPooling1D; predictions, evaluate's
+loss and metrics, and training trajectories (each batch's loss and metrics from
+train_on_batch, every weight after the steps) with the masked loss and Embedding's dense
+optimizer updates.
+
+Run once on a developer machine (never in CI):
+    python3 -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install tensorflow-cpu keras
+    /tmp/tfenv/bin/python tools/gen_keras_reference.py > tests/data/keras_reference.txt
+
+Output: one block per case, read by tests/test_keras_reference.c:
+    case NAME
+    spec LAYERS          recur-side layer list, e.g. emb:20:6:1,lstm:5:s,dense:3:softmax
+    shape T F            per-sample input shape (F = 1 for token ids)
+    compile LOSS OPT LR MOMENTUM METRIC CLIPNORM GLOBAL_CLIPNORM CLIPVALUE
+    fit BATCH EPOCHS
+    ARRAY N v1 ... vN    x, y, w<i> (initial weights, get_weights order), pred, eval
+                         (loss and metric), losses and metrics (each batch's), after<i>
+                         (weights after training), eval_after
+    end
+Layer list: emb:IN:OUT:MASK_ZERO, masking:VALUE, lstm|gru|rnn:UNITS[:FLAGS] with FLAGS
+letters s return_sequences, b go_backwards, r reset_after=False, z zero_output_for_mask;
+dense:UNITS:ACTIVATION, gap, gmp.
+"""
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ["KERAS_BACKEND"] = "tensorflow"
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+
+
+def build(spec, T, F):
+    layers = [keras.Input(shape=(T,) if spec.startswith("emb") else (T, F))]
+    for item in spec.split(","):
+        p = item.split(":")
+        kind = p[0]
+        if kind == "emb":
+            layers.append(keras.layers.Embedding(int(p[1]), int(p[2]), mask_zero=p[3] == "1"))
+        elif kind == "masking":
+            layers.append(keras.layers.Masking(mask_value=float(p[1])))
+        elif kind in ("lstm", "gru", "rnn"):
+            flags = p[2] if len(p) > 2 else ""
+            kw = dict(return_sequences="s" in flags, go_backwards="b" in flags,
+                      zero_output_for_mask="z" in flags)
+            if kind == "gru":
+                kw["reset_after"] = "r" not in flags
+            cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
+                   "rnn": keras.layers.SimpleRNN}[kind]
+            layers.append(cls(int(p[1]), **kw))
+        elif kind == "dense":
+            layers.append(keras.layers.Dense(int(p[1]), activation=p[2]))
+        elif kind == "gap":
+            layers.append(keras.layers.GlobalAveragePooling1D())
+        elif kind == "gmp":
+            layers.append(keras.layers.GlobalMaxPooling1D())
+        else:
+            raise ValueError(item)
+    return keras.Sequential(layers)
+
+
+def ids(rng, B, T, vocab, padding, empty=True):
+    """Token ids with zero padding: post, pre, or zeros anywhere; with `empty` the last row
+    is all padding (where Keras's GlobalAveragePooling1D divides 0 by 0)."""
+    x = rng.integers(1, vocab, size=(B, T))
+    for b in range(B):
+        n = 0 if empty and b == B - 1 else int(rng.integers(1, T + 1))
+        if padding == "post":
+            x[b, n:] = 0
+        elif padding == "pre":
+            x[b, :T - n] = 0
+        else:
+            x[b, rng.random(T) < 0.35] = 0
+    return x
+
+
+def numeric(rng, B, T, F, value, padding):
+    """Features with steps set to the mask value (arbitrary pattern, or post-padding)."""
+    x = rng.uniform(-1, 1, size=(B, T, F)).astype(np.float32)
+    for b in range(B):
+        if padding == "post":
+            x[b, int(rng.integers(1, T + 1)):] = value
+        else:
+            x[b, rng.random(T) < 0.35] = value
+    return x
+
+
+def put(name, a):
+    a = np.asarray(a, dtype=np.float64).ravel()
+    print(name, a.size, " ".join(repr(float(v)) for v in a))
+
+
+def set_weights(model, rng):
+    ws = [rng.uniform(-0.6, 0.6, size=w.shape).astype(np.float32) for w in model.get_weights()]
+    model.set_weights(ws)
+    return ws
+
+
+def loss_fn(name):
+    return {"mse": "mse", "mae": "mae", "bce": "binary_crossentropy",
+            "cce": "categorical_crossentropy",
+            "sparse_cce": "sparse_categorical_crossentropy"}[name]
+
+
+def optimizer(name, lr, momentum, clip):
+    kw = {k: v for k, v in zip(("clipnorm", "global_clipnorm", "clipvalue"), clip) if v}
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=lr, **kw)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=lr, momentum=momentum, **kw)
+    return keras.optimizers.RMSprop(learning_rate=lr, **kw)
+
+
+def case(name, spec, T, F, x, seed, train=None, y=None):
+    """train: (loss, optimizer, lr, momentum, metric, batch, epochs[, clipnorm,
+    global_clipnorm, clipvalue])."""
+    rng = np.random.default_rng(seed)
+    keras.utils.set_random_seed(seed)
+    model = build(spec, T, F)
+    ws = set_weights(model, rng)
+    print("case", name)
+    print("spec", spec)
+    print("shape", T, F)
+    xin = x.reshape(x.shape[0], T) if spec.startswith("emb") else x
+    put("x", x)
+    for i, w in enumerate(ws):
+        put(f"w{i}", w)
+    put("pred", model.predict(xin, verbose=0))
+    if train:
+        loss, opt, lr, momentum, metric, batch, epochs = train[:7]
+        clip = tuple(train[7:10]) if len(train) > 7 else (0.0, 0.0, 0.0)
+        print("compile", loss, opt, lr, momentum, metric, *clip)
+        print("fit", batch, epochs)
+        model.compile(loss=loss_fn(loss), optimizer=optimizer(opt, lr, momentum, clip),
+                      metrics=[metric] if metric != "none" else [])
+        put("y", y)
+        put("eval", model.evaluate(xin, y, batch_size=batch, verbose=0))
+        losses, metrics = [], []
+        for _ in range(epochs):
+            for b0 in range(0, len(x), batch):
+                out = model.train_on_batch(xin[b0:b0 + batch], y[b0:b0 + batch])
+                out = out if isinstance(out, list) else [out]
+                losses.append(out[0])
+                metrics.extend(out[1:])
+        put("losses", losses)
+        if metrics:
+            put("metrics", metrics)
+        for i, w in enumerate(model.get_weights()):
+            put(f"after{i}", w)
+        put("eval_after", model.evaluate(xin, y, batch_size=batch, verbose=0))
+    print("end")
+
+
+def main():
+    print(f"# Keras {keras.__version__}, TensorFlow backend: tools/gen_keras_reference.py")
+    rng = np.random.default_rng(2026)
+    B, T = 6, 7
+    post, pre, anywhere = (ids(rng, B, T, 20, p) for p in ("post", "pre", "any"))
+    for pad, x in (("post", post), ("pre", pre), ("any", anywhere)):
+        case(f"emb_lstm_last_{pad}", "emb:20:6:1,lstm:5,dense:3:softmax", T, 1, x, 1)
+        case(f"emb_gru_seq_bwd_{pad}", "emb:20:4:1,gru:6:sb,dense:2:linear", T, 1, x, 2)
+        case(f"emb_rnn_seq_gap_{pad}", "emb:20:5:1,rnn:5:s,gap,dense:1:sigmoid", T, 1, x, 3)
+        case(f"emb_lstm_seq_gmp_{pad}", "emb:20:4:1,lstm:4:s,gmp,dense:2:linear", T, 1, x, 4)
+        case(f"emb_gru_reset_before_{pad}", "emb:20:5:1,gru:4:r,dense:1:linear", T, 1, x, 5)
+        case(f"emb_lstm_zero_output_{pad}", "emb:20:3:1,lstm:4:sz,dense:2:tanh", T, 1, x, 6)
+        case(f"emb_rnn_bwd_last_{pad}", "emb:20:3:1,rnn:4:b,dense:1:linear", T, 1, x, 7)
+    case("emb_gap", "emb:20:4:1,gap,dense:2:linear", T, 1, anywhere, 8)
+    case("emb_no_mask", "emb:20:4:0,lstm:3,dense:1:linear", T, 1, post, 9)
+    case("emb_stacked_seq", "emb:20:4:1,lstm:5:s,gru:4:s,dense:2:softmax", T, 1, pre, 10)
+    case("emb_zero_output_last", "emb:20:3:1,gru:4:z,dense:1:linear", T, 1, post, 11)
+    xm = numeric(rng, B, 6, 3, 0.0, "any")
+    case("masking_gru", "masking:0.0,gru:5,dense:1:linear", 6, 3, xm, 12)
+    case("masking_lstm_seq", "masking:-1.0,lstm:3:sz,dense:2:linear", 6, 3,
+         numeric(rng, B, 6, 3, -1.0, "post"), 13)
+    case("masking_rnn_gmp", "masking:0.0,rnn:4:s,gmp,dense:1:linear", 6, 3, xm, 14)
+
+    # training: masked losses and metrics, Embedding's dense updates, each optimizer
+    N, T = 12, 8
+    xt = ids(rng, N, T, 9, "post", False)   # a small vocabulary: ids repeat in a batch
+    case("train_lstm_bce_adam", "emb:9:4:1,lstm:4,dense:1:sigmoid", T, 1, xt, 20,
+         ("bce", "adam", 0.05, 0.0, "accuracy", 4, 2),
+         rng.integers(0, 2, size=(N, 1)).astype(np.float32))
+    case("train_gru_seq_sparse_sgd", "emb:9:4:1,gru:4:s,dense:3:softmax", T, 1,
+         ids(rng, N, T, 9, "pre", False), 21,
+         ("sparse_cce", "sgd", 0.5, 0.9, "accuracy", 6, 2),
+         rng.integers(0, 3, size=(N, T)).astype(np.float32))
+    case("train_masking_rnn_seq_rmsprop", "masking:0.0,rnn:3:s,dense:2:linear", 5, 2,
+         numeric(rng, N, 5, 2, 0.0, "any"), 22, ("mse", "rmsprop", 0.02, 0.0, "mae", 4, 2),
+         rng.uniform(-1, 1, size=(N, 5, 2)).astype(np.float32))
+    case("train_lstm_gap_mse_adam", "emb:9:3:1,lstm:4:s,gap,dense:1:linear", T, 1, xt, 23,
+         ("mse", "adam", 0.02, 0.0, "mae", 4, 2),
+         rng.uniform(-1, 1, size=(N, 1)).astype(np.float32))
+    case("train_gru_seq_cce_adam", "emb:9:3:1,gru:3:sb,dense:2:softmax", T, 1,
+         ids(rng, N, T, 9, "any", False), 24, ("cce", "adam", 0.03, 0.0, "accuracy", 6, 2),
+         np.eye(2, dtype=np.float32)[rng.integers(0, 2, size=(N, T))])
+    case("train_embedding_gmp_sgd", "emb:9:4:1,gmp,dense:1:sigmoid", T, 1, xt, 25,
+         ("bce", "sgd", 0.3, 0.0, "accuracy", 4, 2),
+         rng.integers(0, 2, size=(N, 1)).astype(np.float32))
+    # clipping: an Embedding's gradient is clipped, measured and squared per occurrence
+    # (densified by global_clipnorm's scaling)
+    yb = rng.integers(0, 2, size=(N, 1)).astype(np.float32)
+    for name, opt, clip in (("clipnorm_adam", "adam", (0.02, 0.0, 0.0)),
+                            ("global_clipnorm_adam", "adam", (0.0, 0.05, 0.0)),
+                            ("clipvalue_rmsprop", "rmsprop", (0.0, 0.0, 0.004)),
+                            ("clipvalue_adam", "adam", (0.0, 0.0, 0.004))):
+        case(f"train_{name}", "emb:9:4:1,lstm:3,dense:1:sigmoid", T, 1, xt, 26,
+             ("bce", opt, 0.05, 0.0, "accuracy", 4, 2) + clip, yb)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
