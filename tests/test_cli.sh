@@ -68,6 +68,27 @@ expect_ok "classify names" "$recur" fit --data "$data/names_train.csv" --test "$
 grep -q "accuracy" "$work/out" && ok || bad "classify: no accuracy"
 for c in fit evaluate predict summary info bench; do expect_ok "$c --help" "$recur" $c --help; done
 
+# text: token ids through a vocabulary saved in the model
+{
+  echo 'label,text'
+  for i in 1 2 3 4 5 6 7 8; do
+    echo "1,\"win cash now, free prize $i!\""
+    echo "0,\"meeting notes for monday; see the agenda $i\""
+  done
+} > "$work/texts.csv"
+for tokens in word char; do
+  expect_ok "text $tokens fit" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens $tokens --padding post --model embedding:8:mask_zero,lstm:4,dense:1:sigmoid --epochs 2 --verbose 0 --save "$work/text_$tokens.recur"
+  grep -q "Embedding" "$work/out" && ok || bad "text $tokens: no Embedding in the summary"
+  expect_ok "text $tokens evaluate" "$recur" evaluate --load "$work/text_$tokens.recur" --data "$work/texts.csv"
+  expect_ok "text $tokens predict" "$recur" predict --load "$work/text_$tokens.recur" --data "$work/texts.csv" --out "$work/text_$tokens.csv"
+  [[ $(wc -l < "$work/text_$tokens.csv") -eq 17 ]] && ok || bad "text $tokens predict: expected 16 rows + header"
+done
+expect_ok "text gap" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --max-tokens 10 --max-length 5 --model embedding:4:mask_zero,gap,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/gap.recur"
+grep -q "(None, 5, 4)" "$work/out" && ok || bad "text gap: --max-length 5 not the input length"
+expect_ok "summary embedding" "$recur" summary --model embedding:16:mask_zero,gru:8:seq,gmp,dense:2:softmax --input 20,1 --vocab-size 100
+grep -q "1600" "$work/out" && ok || bad "summary embedding: 100 x 16 parameters"
+expect_ok "masking spec" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model masking:0,gru:4,dense:1 --epochs 1 --verbose 0 --save "$work/masking.recur"
+
 # ---- bad input ----
 printf 'year,v\n' > "$work/header_only.csv"
 : > "$work/empty.csv"
@@ -85,10 +106,25 @@ expect_fail "non-numeric" "text.csv:4:2: 'abc'" "$recur" fit --data "$work/text.
 expect_fail "NaN" "nan.csv:3:2: 'nan'" "$recur" fit --data "$work/nan.csv" --task forecast --model lstm:4,dense:1 "${out[@]}"
 expect_fail "label out of range" "label 7 is not a class in 0..1" "$recur" fit --data "$work/twoclass.csv" --test "$work/label.csv" --task classify --model lstm:4,dense:1:sigmoid --timesteps 2 "${out[@]}"
 expect_fail "window too long" "a window of 500" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 500 --model lstm:4,dense:1 "${out[@]}"
-expect_fail "spec type" "--model: layer 2 'lsm:4': unknown type" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:seq,lsm:4,dense:1 "${out[@]}"
+cp "$work/sun.recur" "$work/sun_before.recur"
+expect_fail "spec type" "--model: layer 2 'lsm:4': unknown layer" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:seq,lsm:4,dense:1 "${out[@]}"
 expect_fail "spec units" "--model: layer 1 'lstm:x'" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:x,dense:1 "${out[@]}"
 expect_fail "spec option" "unknown option 'sideways'" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:sideways,dense:1 "${out[@]}"
 expect_fail "spec sequence" "needs a sequence" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,lstm:4,dense:1 "${out[@]}"
+expect_fail "spec empty layer" "layer 2 is empty" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,,dense:1 "${out[@]}"
+expect_fail "spec trailing comma" "layer 3 is empty" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,dense:1, "${out[@]}"
+expect_fail "spec empty field" "an empty field" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4::seq,dense:1 "${out[@]}"
+expect_fail "spec repeated option" "'seq' is given twice" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:seq:seq,gru:2,dense:1 "${out[@]}"
+expect_fail "spec two activations" "'relu' is a second activation" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:tanh:relu,dense:1 "${out[@]}"
+expect_fail "spec dense option" "a dense layer takes one activation" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,dense:1:seq "${out[@]}"
+expect_fail "spec reset_before on lstm" "reset_before is for gru" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:reset_before,dense:1 "${out[@]}"
+expect_fail "embedding without tokens" "give --text-column with --tokens" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model embedding:8,lstm:4,dense:1 "${out[@]}"
+expect_fail "embedding not first" "must be the first layer" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --model masking,embedding:8,lstm:4,dense:1:sigmoid "${out[@]}"
+expect_fail "pooling without time" "pooling over time needs a sequence" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,gap,dense:1 "${out[@]}"
+expect_fail "tokens without text" "--tokens, --padding and --truncating read a --text-column" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --tokens word --model lstm:4,dense:1 "${out[@]}"
+expect_fail "bad padding" "--padding must be pre or post, not 'middle'" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --padding middle --model embedding:8,lstm:4,dense:1:sigmoid "${out[@]}"
+printf 'label,text\n1,"some words"\n0,\n' > "$work/empty_text.csv"
+expect_fail "empty text" "empty_text.csv:3:2: the text is empty" "$recur" fit --data "$work/empty_text.csv" --task classify --label-column label --text-column text --tokens word --test-split 0 --model embedding:8,lstm:4,dense:1:sigmoid "${out[@]}"
 expect_fail "bad number" "--epochs: 'x' is not a whole number" "$recur" "${fit_sun[@]}" --epochs x "${out[@]}"
 expect_fail "unknown flag" "unknown flag --bogus" "$recur" "${fit_sun[@]}" --bogus 1 "${out[@]}"
 expect_fail "flag without value" "--save needs a value" "$recur" "${fit_sun[@]}" --save
@@ -103,7 +139,7 @@ expect_fail "corrupt model" "checksum" "$recur" evaluate --load "$work/flipped.r
 expect_fail "predict into a missing dir" "cannot create" "$recur" predict --load "$work/sun.recur" --data "$data/sunspots_yearly.csv" --out "$work/no/such/dir.csv"
 expect_fail "unknown command" "unknown command 'fitt'" "$recur" fitt
 # the model file from the first fit is untouched by every failure above
-cmp -s "$work/sun.recur" "$work/sun.recur" && ok || bad "model changed"
+cmp -s "$work/sun.recur" "$work/sun_before.recur" && ok || bad "model changed"
 
 echo "cli: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -50,6 +50,29 @@ bool atomic_open(atomic_file *af, const char *path);
 bool atomic_commit(atomic_file *af);     /* flush, fsync, rename; false with message */
 void atomic_abort(atomic_file *af);
 
+/* ---- text: tokens and the vocabulary (text.c) ---- */
+typedef enum { TOKENS_NONE = 0, TOKENS_WORD, TOKENS_CHAR } cli_tokens;
+
+typedef struct {
+    char **tokens;               /* token id k + 2 (0 padding, 1 unknown) */
+    long long *count;            /* occurrences in the texts it was built from */
+    int n;
+    int *slot;                   /* hash table of ids, cap slots, -1 empty */
+    size_t cap;
+} cli_vocab;
+
+/* The max_tokens − 2 most frequent tokens of the texts (ties in byte order). */
+bool vocab_build(cli_vocab *v, cli_tokens mode, const char *const *texts, int n, int max_tokens);
+int vocab_size(const cli_vocab *v);   /* ids in use: tokens + 2 */
+void vocab_free(cli_vocab *v);
+int text_token_count(const char *text, cli_tokens mode);
+/* text as T ids: padding (id 0) before or after, the first or the last tokens cut. */
+void text_to_ids(const cli_vocab *v, cli_tokens mode, const char *text, int T, bool pre_pad,
+                 bool pre_truncate, float *out);
+/* The vocabulary as the metadata's last lines, and back. */
+bool vocab_to_text(const cli_vocab *v, char **text, size_t *len);
+bool vocab_from_text(cli_vocab *v, const char *metadata);
+
 /* ---- datasets ---- */
 typedef enum { TASK_FORECAST = 1, TASK_CLASSIFY } cli_task;
 
@@ -57,13 +80,17 @@ typedef struct {
     cli_task task;
     char format[16];             /* csv or mnist */
     char column[64];             /* forecast: value column */
-    char label[64], text[64];    /* classify: label column; text column (characters) */
+    char label[64], text[64];    /* classify: label column; text column */
     int window, horizon;
     double test_split;
     char scale[16];              /* standard, minmax, none */
     double scale_a, scale_b;     /* x' = (x - a) / b */
     int classes, timesteps, features, maxlen;
-    char vocab[128];
+    char vocab[128];             /* one-hot characters (a text column without --tokens) */
+    cli_tokens tokens;           /* token ids through a vocabulary */
+    int max_tokens;
+    bool pre_pad, pre_truncate;  /* --padding, --truncating (Keras pad_sequences: pre) */
+    cli_vocab words;             /* the vocabulary (tokens set) */
 } data_spec;
 
 typedef struct {
@@ -76,9 +103,11 @@ typedef struct {
 
 /* Parse data flags into spec (defaults filled). */
 bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit);
-/* Serialize to / from the model's metadata text. */
-void data_spec_to_text(const data_spec *s, char *buf, size_t size);
+/* Serialize to / from the model's metadata text (with the vocabulary, if any; the text
+ * from data_spec_to_text is the caller's to free). */
+bool data_spec_to_text(const data_spec *s, char **text);
 bool data_spec_from_text(const char *text, data_spec *s);
+void data_spec_free(data_spec *s);
 /* Load `path` and cut it into the training and test sets (test may be empty);
  * for_fit fits the scaling on the training part. test_path may be NULL. */
 bool dataset_load(data_spec *s, const char *path, const char *test_path, bool for_fit,
@@ -87,7 +116,8 @@ void dataset_free(dataset *d);
 double unscale(const data_spec *s, double v);
 
 /* ---- model spec, e.g. "lstm:64:return_sequences,lstm:32,dense:1:sigmoid" ---- */
-bool model_from_spec(const char *spec, int T, int F, recur_model **out);
+/* vocab_size: the input_dim of an embedding layer (0: the data has no vocabulary). */
+bool model_from_spec(const char *spec, int T, int F, int vocab_size, recur_model **out);
 
 /* ---- forecasting baselines on the test set, in original units ---- */
 double baseline_naive_mse(const dataset *test);

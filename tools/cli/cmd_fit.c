@@ -29,9 +29,9 @@ int report_test(recur_model *m, const data_spec *s, const dataset *train, const 
     printf("\n");
     if (s->task == TASK_FORECAST) {
         float *pred = malloc(sizeof(float) * (size_t)test->n);
-        if (recur_model_predict(m, test->x, test->n, pred) != RECUR_OK) {
+        if (pred == NULL || recur_model_predict(m, test->x, test->n, pred) != RECUR_OK) {
             free(pred);
-            return cli_error("predict: %s", recur_last_error());
+            return cli_error("predict: %s", pred ? recur_last_error() : "out of memory");
         }
         double mse = 0, ar = NAN;
         for (int i = 0; i < test->n; i++) {
@@ -70,138 +70,171 @@ static bool write_history(const recur_model *m, const char *path)
     return atomic_commit(&af);
 }
 
+typedef struct {
+    const char *data, *test_path, *spec, *resume, *save, *history, *opt, *loss;
+    const char *plot, *plot_fc;
+    int epochs, batch, threads, verbose, patience, seed;
+    double lr, clipnorm, vsplit;
+    bool no_shuffle;
+} fit_flags;
+
+static bool parse_flags(cli_args *a, fit_flags *f)
+{
+    *f = (fit_flags){ .save = "model.recur", .epochs = 10, .batch = 32, .verbose = -1 };
+    if (!arg_str(a, "data", &f->data) || !arg_str(a, "test", &f->test_path) ||
+        !arg_str(a, "model", &f->spec) || !arg_str(a, "load", &f->resume) ||
+        !arg_str(a, "save", &f->save) || !arg_str(a, "history", &f->history) ||
+        !arg_str(a, "plot", &f->plot) || !arg_str(a, "plot-forecast", &f->plot_fc) ||
+        !arg_str(a, "optimizer", &f->opt) || !arg_str(a, "loss", &f->loss) ||
+        !arg_int(a, "epochs", 1, 1000000, &f->epochs) ||
+        !arg_int(a, "batch-size", 1, 1 << 20, &f->batch) ||
+        !arg_int(a, "threads", 0, 1024, &f->threads) ||
+        !arg_int(a, "verbose", 0, 2, &f->verbose) ||
+        !arg_int(a, "patience", 0, 1000000, &f->patience) ||
+        !arg_int(a, "seed", 0, 1 << 30, &f->seed) || !arg_float(a, "lr", 0, 10, &f->lr) ||
+        !arg_float(a, "clipnorm", 0, 1e6, &f->clipnorm) ||
+        !arg_float(a, "validation-split", 0, 0.9, &f->vsplit))
+        return false;
+    f->no_shuffle = arg_flag(a, "no-shuffle");
+    if (f->data == NULL)
+        return cli_error("fit: --data FILE is required"), false;
+    if (!f->spec == !f->resume)
+        return cli_error("fit: give --model SPEC for a new model, or --load FILE to resume one"),
+               false;
+    return true;
+}
+
+/* A new model from the spec, checked against the task, compiled, carrying the data
+ * settings (scaling, vocabulary) in its metadata. */
+static bool new_model(const fit_flags *f, const data_spec *s, recur_model **out)
+{
+    recur_model *m;
+    const int vocab = s->tokens ? vocab_size(&s->words) : 0;
+    if (!model_from_spec(f->spec, s->timesteps, s->features, vocab, &m))
+        return false;
+    int steps, units;
+    recur_model_output_shape(m, &steps, &units);
+    const char *bad = NULL;
+    char msg[200];
+    if (steps != 0) {
+        bad = "the last layer returns a sequence; end with a layer without return_sequences, "
+              "a pooling layer, or a dense layer after one";
+    } else if (s->task == TASK_CLASSIFY && units != (s->classes == 2 ? 1 : s->classes) &&
+               units != s->classes) {
+        snprintf(msg, sizeof msg, "%d classes need a last layer of %d units (got %d), e.g. "
+                 "dense:%d:%s", s->classes, s->classes == 2 ? 1 : s->classes, units,
+                 s->classes == 2 ? 1 : s->classes, s->classes == 2 ? "sigmoid" : "softmax");
+        bad = msg;
+    } else if (s->task == TASK_FORECAST && units != 1) {
+        bad = "forecasting one value needs a last layer of 1 unit, e.g. dense:1";
+    }
+    static const char *const opts[] = { "adam", "sgd", "rmsprop" };
+    static const char *const losses[] = { "mse", "mae", "binary_crossentropy",
+                                          "categorical_crossentropy",
+                                          "sparse_categorical_crossentropy", "huber" };
+    recur_compile_opts c = { .learning_rate = (float)f->lr, .clipnorm = (float)f->clipnorm };
+    c.optimizer = f->opt ? (recur_optimizer)parse_enum(f->opt, opts, 3) : RECUR_ADAM;
+    c.loss = f->loss ? (recur_loss)parse_enum(f->loss, losses, 6)
+             : s->task == TASK_FORECAST ? RECUR_LOSS_MSE
+             : units == 1 ? RECUR_LOSS_BINARY_CROSSENTROPY
+                          : RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    c.metrics = s->task == TASK_CLASSIFY ? RECUR_METRIC_ACCURACY : RECUR_METRIC_MAE;
+    char *meta = NULL;
+    bool ok = false;
+    if (bad)
+        cli_error("--model: %s", bad);
+    else if (!c.optimizer)
+        cli_error("--optimizer: '%s' is not adam, sgd or rmsprop", f->opt);
+    else if (!c.loss)
+        cli_error("--loss: '%s' is not one of mse, mae, huber, binary_crossentropy, "
+                  "categorical_crossentropy, sparse_categorical_crossentropy", f->loss);
+    else if (recur_model_set_seed(m, (unsigned long long)f->seed) != RECUR_OK ||
+             recur_model_compile(m, &c) != RECUR_OK)
+        cli_error("%s", recur_last_error());
+    else if (data_spec_to_text(s, &meta) && recur_model_set_metadata(m, meta) != RECUR_OK)
+        cli_error("the data settings do not fit in the model (%s): lower --max-tokens",
+                  recur_last_error());
+    else
+        ok = meta != NULL;
+    free(meta);
+    if (!ok) {
+        recur_model_free(m);
+        return false;
+    }
+    *out = m;
+    return true;
+}
+
+/* After training: the test report, the model, the history and the plots. */
+static int finish(recur_model *m, const fit_flags *f, const data_spec *s, const dataset *train,
+                  const dataset *test)
+{
+    if (report_test(m, s, train, test) != 0)
+        return 1;
+    if (recur_model_save(m, f->save) != RECUR_OK)
+        return cli_error("%s", recur_last_error());
+    printf("saved %s\n", f->save);
+    if (f->history && !write_history(m, f->history))
+        return 1;
+    if (f->plot && !plot_history(m, f->plot))
+        return 1;
+    if (f->plot_fc && !plot_forecast(m, s, train, test, f->plot_fc))
+        return 1;
+    return 0;
+}
+
 int cmd_fit(cli_args *a)
 {
+    fit_flags f;
     data_spec s = { 0 };
-    const char *data = NULL, *test_path = NULL, *spec = NULL, *resume = NULL;
-    const char *save = "model.recur", *history = NULL, *opt = NULL, *loss_s = NULL;
-    const char *plot = NULL, *plot_fc = NULL;
-    int epochs = 10, batch = 32, threads = 0, verbose = -1, patience = 0, seed = 0;
-    double lr = 0, clipnorm = 0, vsplit = 0;
-    if (!arg_str(a, "data", &data) || !arg_str(a, "test", &test_path) ||
-        !arg_str(a, "model", &spec) || !arg_str(a, "load", &resume) ||
-        !arg_str(a, "save", &save) || !arg_str(a, "history", &history) ||
-        !arg_str(a, "plot", &plot) || !arg_str(a, "plot-forecast", &plot_fc) ||
-        !arg_str(a, "optimizer", &opt) || !arg_str(a, "loss", &loss_s) ||
-        !arg_int(a, "epochs", 1, 1000000, &epochs) || !arg_int(a, "batch-size", 1, 1 << 20, &batch) ||
-        !arg_int(a, "threads", 0, 1024, &threads) || !arg_int(a, "verbose", 0, 2, &verbose) ||
-        !arg_int(a, "patience", 0, 1000000, &patience) || !arg_int(a, "seed", 0, 1 << 30, &seed) ||
-        !arg_float(a, "lr", 0, 10, &lr) || !arg_float(a, "clipnorm", 0, 1e6, &clipnorm) ||
-        !arg_float(a, "validation-split", 0, 0.9, &vsplit))
+    if (!parse_flags(a, &f))
         return 1;
-    bool no_shuffle = arg_flag(a, "no-shuffle");
-    if (data == NULL)
-        return cli_error("fit: --data FILE is required");
-    if (!spec == !resume)
-        return cli_error("fit: give --model SPEC for a new model, or --load FILE to resume one");
     recur_model *m = NULL;
-    if (resume) {
-        if (recur_model_load(resume, &m) != RECUR_OK)
-            return cli_error("%s", recur_last_error());
+    if (f.resume) {
         data_spec flags = { 0 };
-        if (!data_spec_from_args(a, &flags, false) || !data_spec_from_text(recur_model_metadata(m), &s)) {
+        if (recur_model_load(f.resume, &m) != RECUR_OK)
+            return cli_error("%s", recur_last_error());
+        if (!data_spec_from_args(a, &flags, false) ||
+            !data_spec_from_text(recur_model_metadata(m), &s)) {
             recur_model_free(m);
             return 1;
         }
     } else if (!data_spec_from_args(a, &s, true)) {
         return 1;
     }
-    if (!args_all_used(a)) {
-        recur_model_free(m);
-        return 1;
-    }
-    if (plot_fc && s.task != TASK_FORECAST) {   /* refuse before any training */
-        recur_model_free(m);
-        return cli_error("--plot-forecast: the model is not a forecaster");
-    }
-    dataset train, test;
-    if (!dataset_load(&s, data, test_path, resume == NULL, &train, &test)) {
-        recur_model_free(m);
-        return 1;
-    }
+    dataset train = { 0 }, test = { 0 };
     int rc = 1;
-    if (!resume) {
-        if (!model_from_spec(spec, s.timesteps, s.features, &m))
-            goto out;
-        int steps, units;
-        recur_model_output_shape(m, &steps, &units);
-        if (steps != 0) {
-            cli_error("--model: the last layer returns a sequence; end with a layer without "
-                      "return_sequences, or a dense layer after one");
-            goto out;
-        }
-        if (s.task == TASK_CLASSIFY && units != (s.classes == 2 ? 1 : s.classes) && units != s.classes) {
-            cli_error("--model: %d classes need a last layer of %d units (got %d), e.g. "
-                      "dense:%d:%s", s.classes, s.classes == 2 ? 1 : s.classes, units,
-                      s.classes == 2 ? 1 : s.classes, s.classes == 2 ? "sigmoid" : "softmax");
-            goto out;
-        }
-        if (s.task == TASK_FORECAST && units != 1) {
-            cli_error("--model: forecasting one value needs a last layer of 1 unit, e.g. dense:1");
-            goto out;
-        }
-        static const char *const opts[] = { "adam", "sgd", "rmsprop" };
-        static const char *const losses[] = { "mse", "mae", "binary_crossentropy",
-                                              "categorical_crossentropy",
-                                              "sparse_categorical_crossentropy", "huber" };
-        recur_compile_opts c = { .learning_rate = (float)lr, .clipnorm = (float)clipnorm };
-        c.optimizer = opt ? (recur_optimizer)parse_enum(opt, opts, 3) : RECUR_ADAM;
-        if (!c.optimizer) {
-            cli_error("--optimizer: '%s' is not adam, sgd or rmsprop", opt);
-            goto out;
-        }
-        c.loss = loss_s ? (recur_loss)parse_enum(loss_s, losses, 6)
-                 : s.task == TASK_FORECAST ? RECUR_LOSS_MSE
-                 : units == 1 ? RECUR_LOSS_BINARY_CROSSENTROPY
-                              : RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-        if (!c.loss) {
-            cli_error("--loss: '%s' is not one of mse, mae, huber, binary_crossentropy, "
-                      "sparse_categorical_crossentropy", loss_s);
-            goto out;
-        }
-        c.metrics = s.task == TASK_CLASSIFY ? RECUR_METRIC_ACCURACY : RECUR_METRIC_MAE;
-        recur_model_set_seed(m, (unsigned long long)seed);
-        if (recur_model_compile(m, &c) != RECUR_OK) {
-            cli_error("%s", recur_last_error());
-            goto out;
-        }
-        char meta[1024];
-        data_spec_to_text(&s, meta, sizeof meta);
-        recur_model_set_metadata(m, meta);
+    if (!args_all_used(a))
+        goto out;
+    if (f.plot_fc && s.task != TASK_FORECAST) {   /* refuse before any training */
+        cli_error("--plot-forecast: the model is not a forecaster");
+        goto out;
     }
-    if (threads)
-        recur_model_set_num_threads(m, threads);
-    char summary[4096];
+    if (!dataset_load(&s, f.data, f.test_path, f.resume == NULL, &train, &test))
+        goto out;
+    if (!f.resume && !new_model(&f, &s, &m))
+        goto out;
+    if (f.threads)
+        recur_model_set_num_threads(m, f.threads);
+    char summary[8192];
     if (recur_model_summary(m, summary, sizeof summary) == RECUR_OK)
         printf("%s", summary);
-    printf("training on %d samples of shape (%d, %d), testing on %d\n", train.n, train.T, train.F,
-           test.n);
+    printf("training on %d samples of shape (%d, %d), testing on %d\n", train.n, train.T,
+           train.F, test.n);
     fflush(stdout);
-    recur_fit_opts f = { .epochs = epochs, .batch_size = batch,
-                         .validation_split = (float)vsplit, .no_shuffle = no_shuffle,
-                         .seed = (unsigned long long)seed, .verbose = verbose < 0 ? 1 : verbose,
-                         .patience = patience };
-    if (recur_model_fit(m, train.x, train.y, train.n, &f) != RECUR_OK) {
+    recur_fit_opts fo = { .epochs = f.epochs, .batch_size = f.batch,
+                          .validation_split = (float)f.vsplit, .no_shuffle = f.no_shuffle,
+                          .seed = (unsigned long long)f.seed,
+                          .verbose = f.verbose < 0 ? 1 : f.verbose, .patience = f.patience };
+    if (recur_model_fit(m, train.x, train.y, train.n, &fo) != RECUR_OK) {
         cli_error("fit: %s", recur_last_error());
         goto out;
     }
-    if (report_test(m, &s, &train, &test) != 0)
-        goto out;
-    if (recur_model_save(m, save) != RECUR_OK) {
-        cli_error("%s", recur_last_error());
-        goto out;
-    }
-    printf("saved %s\n", save);
-    if (history && !write_history(m, history))
-        goto out;
-    if (plot && !plot_history(m, plot))
-        goto out;
-    if (plot_fc && !plot_forecast(m, &s, &train, &test, plot_fc))
-        goto out;
-    rc = 0;
+    rc = finish(m, &f, &s, &train, &test);
 out:
     dataset_free(&train);
     dataset_free(&test);
+    data_spec_free(&s);
     recur_model_free(m);
     return rc;
 }

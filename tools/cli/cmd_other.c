@@ -24,6 +24,7 @@ static bool load_with_data(cli_args *a, recur_model **m, data_spec *s, dataset *
         return cli_error("%s", recur_last_error()), false;
     if (!data_spec_from_text(recur_model_metadata(*m), s) ||
         !dataset_load(s, data, test_path, false, train, test)) {
+        data_spec_free(s);
         recur_model_free(*m);
         return false;
     }
@@ -40,6 +41,7 @@ int cmd_evaluate(cli_args *a)
     int rc = test.n ? report_test(m, &s, &train, &test) : report_test(m, &s, NULL, &train);
     dataset_free(&train);
     dataset_free(&test);
+    data_spec_free(&s);
     recur_model_free(m);
     return rc;
 }
@@ -96,6 +98,7 @@ out:
         atomic_abort(&af);
     dataset_free(&train);
     dataset_free(&test);
+    data_spec_free(&s);
     recur_model_free(m);
     return rc;
 }
@@ -103,8 +106,9 @@ out:
 int cmd_summary(cli_args *a)
 {
     const char *load = NULL, *spec = NULL, *input = NULL;
+    int vocab = 0;
     if (!arg_str(a, "load", &load) || !arg_str(a, "model", &spec) || !arg_str(a, "input", &input) ||
-        !args_all_used(a))
+        !arg_int(a, "vocab-size", 3, 1 << 24, &vocab) || !args_all_used(a))
         return 1;
     recur_model *m = NULL;
     if (load) {
@@ -114,7 +118,7 @@ int cmd_summary(cli_args *a)
         int T = 0, F = 0;
         if (!input || sscanf(input, "%d,%d", &T, &F) != 2 || T < 1 || F < 1)
             return cli_error("summary: --model SPEC needs --input T,F (e.g. --input 100,1)");
-        if (!model_from_spec(spec, T, F, &m))
+        if (!model_from_spec(spec, T, F, vocab, &m))
             return 1;
     } else {
         return cli_error("summary: give --load MODEL or --model SPEC --input T,F");

@@ -9,22 +9,50 @@
 
 #include "cli.h"
 
+/* The longest text --tokens takes, in tokens (--max-length, or the longest training text). */
+#define MAX_TEXT_TOKENS 10000
+
+static bool pick(const char *flag, const char *value, const char *a, const char *b, bool *is_a)
+{
+    if (value == NULL)
+        return true;
+    if (strcmp(value, a) && strcmp(value, b))
+        return cli_error("--%s must be %s or %s, not '%s'", flag, a, b, value), false;
+    *is_a = strcmp(value, a) == 0;
+    return true;
+}
+
 bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
 {
     const char *task = NULL, *format = NULL, *column = NULL, *label = NULL, *text = NULL;
-    const char *scale = NULL;
+    const char *scale = NULL, *tokens = NULL, *padding = NULL, *truncating = NULL;
     s->test_split = 0.2;
+    s->max_tokens = 20000;
+    s->pre_pad = s->pre_truncate = true;
     if (!arg_str(a, "task", &task) || !arg_str(a, "format", &format) ||
         !arg_str(a, "column", &column) || !arg_str(a, "label-column", &label) ||
         !arg_str(a, "text-column", &text) || !arg_str(a, "scale", &scale) ||
+        !arg_str(a, "tokens", &tokens) || !arg_str(a, "padding", &padding) ||
+        !arg_str(a, "truncating", &truncating) ||
+        !arg_int(a, "max-tokens", 3, 1 << 20, &s->max_tokens) ||
         !arg_int(a, "window", 1, 100000, &s->window) ||
         !arg_int(a, "horizon", 1, 100000, &s->horizon) ||
         !arg_int(a, "timesteps", 1, 100000, &s->timesteps) ||
-        !arg_int(a, "max-length", 1, 10000, &s->maxlen) ||
+        !arg_int(a, "max-length", 1, MAX_TEXT_TOKENS, &s->maxlen) ||
         !arg_float(a, "test-split", 0.0, 0.9, &s->test_split))
         return false;
     if (!for_fit)
         return true;   /* evaluate/predict take the rest from the model */
+    bool word = true;
+    if (!pick("tokens", tokens, "word", "char", &word) ||
+        !pick("padding", padding, "pre", "post", &s->pre_pad) ||
+        !pick("truncating", truncating, "pre", "post", &s->pre_truncate))
+        return false;
+    s->tokens = tokens ? (word ? TOKENS_WORD : TOKENS_CHAR) : TOKENS_NONE;
+    if ((tokens || padding || truncating) && !text)
+        return cli_error("--tokens, --padding and --truncating read a --text-column"), false;
+    if ((padding || truncating) && !tokens)
+        return cli_error("--padding and --truncating apply to --tokens word|char"), false;
     if (task == NULL || (strcmp(task, "forecast") && strcmp(task, "classify")))
         return cli_error("--task must be forecast or classify"), false;
     s->task = strcmp(task, "forecast") == 0 ? TASK_FORECAST : TASK_CLASSIFY;
@@ -33,6 +61,8 @@ bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
         return cli_error("--format must be csv or mnist"), false;
     if (s->task == TASK_FORECAST && strcmp(s->format, "csv"))
         return cli_error("--task forecast reads CSV files"), false;
+    if (s->task == TASK_FORECAST && text)
+        return cli_error("--text-column is for --task classify"), false;
     snprintf(s->column, sizeof s->column, "%s", column ? column : "");
     snprintf(s->label, sizeof s->label, "%s", label ? label : "1");
     snprintf(s->text, sizeof s->text, "%s", text ? text : "");
@@ -46,15 +76,30 @@ bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
     return true;
 }
 
-void data_spec_to_text(const data_spec *s, char *buf, size_t size)
+bool data_spec_to_text(const data_spec *s, char **text)
 {
-    snprintf(buf, size,
+    char head[2048], *words = NULL;
+    size_t words_len = 0;
+    const int n = snprintf(head, sizeof head,
              "recur-cli-data=1\ntask=%d\nformat=%s\ncolumn=%s\nlabel=%s\ntext=%s\nwindow=%d\n"
              "horizon=%d\ntest_split=%.17g\nscale=%s\nscale_a=%.17g\nscale_b=%.17g\n"
-             "classes=%d\ntimesteps=%d\nfeatures=%d\nmaxlen=%d\nvocab=%s\n",
+             "classes=%d\ntimesteps=%d\nfeatures=%d\nmaxlen=%d\nvocab=%s\ntokens=%d\n"
+             "max_tokens=%d\npre_pad=%d\npre_truncate=%d\n",
              s->task, s->format, s->column, s->label, s->text, s->window, s->horizon,
              s->test_split, s->scale, s->scale_a, s->scale_b, s->classes, s->timesteps,
-             s->features, s->maxlen, s->vocab);
+             s->features, s->maxlen, s->vocab, (int)s->tokens, s->max_tokens, s->pre_pad,
+             s->pre_truncate);
+    if (s->tokens && !vocab_to_text(&s->words, &words, &words_len))
+        return false;
+    *text = malloc((size_t)n + words_len + 1);
+    if (*text == NULL) {
+        free(words);
+        return cli_error("out of memory"), false;
+    }
+    memcpy(*text, head, (size_t)n);
+    memcpy(*text + n, words ? words : "", words_len + 1);
+    free(words);
+    return true;
 }
 
 bool data_spec_from_text(const char *text, data_spec *s)
@@ -64,7 +109,7 @@ bool data_spec_from_text(const char *text, data_spec *s)
         return cli_error("the model carries no data settings of the recur command line (it "
                          "was not trained with 'recur fit')"), false;
     char line[512];
-    for (const char *p = text; *p;) {
+    for (const char *p = text; *p && strncmp(p, "vocabulary:\n", 12) != 0;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (n >= sizeof line)
@@ -90,11 +135,20 @@ bool data_spec_from_text(const char *text, data_spec *s)
         if (strcmp(k, "test_split") == 0) s->test_split = strtod(v, NULL);
         if (strcmp(k, "scale_a") == 0) s->scale_a = strtod(v, NULL);
         if (strcmp(k, "scale_b") == 0) s->scale_b = strtod(v, NULL);
+        if (strcmp(k, "tokens") == 0) s->tokens = (cli_tokens)atoi(v);
+        if (strcmp(k, "max_tokens") == 0) s->max_tokens = atoi(v);
+        if (strcmp(k, "pre_pad") == 0) s->pre_pad = atoi(v) != 0;
+        if (strcmp(k, "pre_truncate") == 0) s->pre_truncate = atoi(v) != 0;
     }
-    if (s->task != TASK_FORECAST && s->task != TASK_CLASSIFY)
+    if ((s->task != TASK_FORECAST && s->task != TASK_CLASSIFY) ||
+        (int)s->tokens < TOKENS_NONE || s->tokens > TOKENS_CHAR)
         return cli_error("the model's data settings are damaged"), false;
+    if (s->tokens && !vocab_from_text(&s->words, text))
+        return false;
     return true;
 }
+
+void data_spec_free(data_spec *s) { vocab_free(&s->words); }
 
 double unscale(const data_spec *s, double v) { return v * s->scale_b + s->scale_a; }
 
@@ -202,7 +256,102 @@ static int vocab_index(const char *vocab, char c)
     return p && c ? (int)(p - vocab) + 1 : 0;   /* 0: any other character */
 }
 
-static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, dataset *d)
+/* Classes from the labels of the rows fit reads. */
+static bool fit_classes(data_spec *s, const csv_table *t, int lc)
+{
+    int maxc = 0;
+    for (int r = 0; r < t->rows; r++) {
+        double y;
+        if (!csv_number(t, r, lc, &y))
+            return false;
+        maxc = y > maxc ? (int)y : maxc;
+    }
+    s->classes = maxc + 1 < 2 ? 2 : maxc + 1;
+    return true;
+}
+
+/* The text column's shape: one-hot characters, or with --tokens a vocabulary from the
+ * first fit_rows rows (the training part) and their longest text as the length. */
+static bool fit_text(data_spec *s, const csv_table *t, int tc, int fit_rows, const char *path)
+{
+    if (s->tokens == TOKENS_NONE) {
+        snprintf(s->vocab, sizeof s->vocab, "abcdefghijklmnopqrstuvwxyz-' .");
+        int longest = 1;
+        for (int r = 0; r < t->rows; r++) {
+            int n = (int)strlen(t->cells[(size_t)r * t->cols + tc]);
+            longest = n > longest ? n : longest;
+        }
+        s->timesteps = s->maxlen ? s->maxlen : longest;
+        s->features = (int)strlen(s->vocab) + 1;
+        return true;
+    }
+    const char **texts = malloc(sizeof(char *) * (size_t)(fit_rows ? fit_rows : 1));
+    if (texts == NULL)
+        return cli_error("out of memory"), false;
+    int longest = 1;
+    for (int r = 0; r < fit_rows; r++) {
+        texts[r] = t->cells[(size_t)r * t->cols + tc];
+        const int n = text_token_count(texts[r], s->tokens);
+        if (n > MAX_TEXT_TOKENS && s->maxlen == 0) {
+            free((void *)texts);
+            return cli_error("%s:%d:%d: a text of %d tokens, longer than the %d recur takes "
+                             "(cut it with --max-length)", path, r + 2, tc + 1, n,
+                             MAX_TEXT_TOKENS), false;
+        }
+        longest = n > longest ? n : longest;
+    }
+    const bool ok = vocab_build(&s->words, s->tokens, texts, fit_rows, s->max_tokens);
+    free((void *)texts);
+    s->timesteps = s->maxlen ? s->maxlen : longest;
+    s->features = 1;
+    return ok;
+}
+
+/* The numeric columns reshaped into (timesteps, features). */
+static bool fit_numeric(data_spec *s, const csv_table *t, const char *path)
+{
+    int nf = t->cols - 1;
+    int T = s->timesteps ? s->timesteps : nf;
+    if (nf % T != 0)
+        return cli_error("%s: %d feature columns cannot be reshaped into %d timesteps", path,
+                         nf, T), false;
+    s->timesteps = T;
+    s->features = nf / T;
+    return true;
+}
+
+/* Row r's input: its text (one-hot characters or token ids) or its numeric columns. */
+static bool fill_row(const data_spec *s, const csv_table *t, int r, int lc, int tc, float *xr)
+{
+    const int T = s->timesteps, F = s->features;
+    if (tc < 0) {
+        for (int c = 0, k = 0; c < t->cols; c++) {
+            double v;
+            if (c == lc)
+                continue;
+            if (!csv_number(t, r, c, &v))
+                return false;
+            xr[k++] = (float)v;
+        }
+        return true;
+    }
+    const char *text = t->cells[(size_t)r * t->cols + tc];
+    if (text[0] == '\0')
+        return cli_error("%s:%d:%d: the text is empty", t->path, r + 2, tc + 1), false;
+    if (s->tokens) {
+        text_to_ids(&s->words, s->tokens, text, T, s->pre_pad, s->pre_truncate, xr);
+        return true;
+    }
+    int n = (int)strlen(text), keep = n < T ? n : T;
+    for (int i = 0; i < keep; i++)   /* pre-padding, as Keras's pad_sequences */
+        xr[(size_t)(T - keep + i) * F + vocab_index(s->vocab, text[n - keep + i])] = 1.0f;
+    return true;
+}
+
+/* Classification rows of a CSV. held_out: the share of the rows at the end that fit keeps
+ * out of its vocabulary (0 with a separate test file). */
+static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, double held_out,
+                          dataset *d)
 {
     csv_table t;
     if (!csv_read(path, &t))
@@ -211,35 +360,10 @@ static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, dataset 
     int tc = s->text[0] ? csv_column(&t, s->text, "text-column") : -2;
     if (lc < 0 || tc == -1)
         return csv_free(&t), false;
-    if (for_fit) {
-        int maxc = 0;
-        for (int r = 0; r < t.rows; r++) {
-            double y;
-            if (!csv_number(&t, r, lc, &y))
-                return csv_free(&t), false;
-            maxc = y > maxc ? (int)y : maxc;
-        }
-        s->classes = maxc + 1 < 2 ? 2 : maxc + 1;
-        if (tc >= 0) {
-            snprintf(s->vocab, sizeof s->vocab, "abcdefghijklmnopqrstuvwxyz-' .");
-            int longest = 1;
-            for (int r = 0; r < t.rows; r++) {
-                int n = (int)strlen(t.cells[(size_t)r * t.cols + tc]);
-                longest = n > longest ? n : longest;
-            }
-            s->timesteps = s->maxlen ? s->maxlen : longest;
-            s->features = (int)strlen(s->vocab) + 1;
-        } else {
-            int nf = t.cols - 1;
-            int T = s->timesteps ? s->timesteps : nf;
-            if (nf % T != 0) {
-                cli_error("%s: %d feature columns cannot be reshaped into %d timesteps", path, nf, T);
-                return csv_free(&t), false;
-            }
-            s->timesteps = T;
-            s->features = nf / T;
-        }
-    }
+    const int fit_rows = t.rows - (int)floor(t.rows * held_out);
+    if (for_fit && (!fit_classes(s, &t, lc) ||
+                    !(tc >= 0 ? fit_text(s, &t, tc, fit_rows, path) : fit_numeric(s, &t, path))))
+        return csv_free(&t), false;
     const int T = s->timesteps, F = s->features;
     if (tc < 0 && t.cols - 1 != T * F) {
         cli_error("%s: %d feature columns, the model expects %d×%d", path, t.cols - 1, T, F);
@@ -257,22 +381,8 @@ static bool load_csv_rows(data_spec *s, const char *path, bool for_fit, dataset 
             return csv_free(&t), dataset_free(d), false;
         }
         d->y[r] = (float)y;
-        float *xr = d->x + (size_t)r * T * F;
-        if (tc >= 0) {
-            const char *name = t.cells[(size_t)r * t.cols + tc];
-            int n = (int)strlen(name), keep = n < T ? n : T;
-            for (int i = 0; i < keep; i++)   /* pre-padding, as Keras's pad_sequences */
-                xr[(size_t)(T - keep + i) * F + vocab_index(s->vocab, name[n - keep + i])] = 1.0f;
-        } else {
-            for (int c = 0, k = 0; c < t.cols; c++) {
-                if (c == lc)
-                    continue;
-                double v;
-                if (!csv_number(&t, r, c, &v))
-                    return csv_free(&t), dataset_free(d), false;
-                xr[k++] = (float)v;
-            }
-        }
+        if (!fill_row(s, &t, r, lc, tc, d->x + (size_t)r * T * F))
+            return csv_free(&t), dataset_free(d), false;
     }
     csv_free(&t);
     return true;
@@ -317,10 +427,11 @@ static bool load_mnist(data_spec *s, const char *path, dataset *d)
     return true;
 }
 
-static bool load_classify(data_spec *s, const char *path, bool for_fit, dataset *d)
+static bool load_classify(data_spec *s, const char *path, bool for_fit, double held_out,
+                          dataset *d)
 {
     return strcmp(s->format, "mnist") == 0 ? load_mnist(s, path, d)
-                                           : load_csv_rows(s, path, for_fit, d);
+                                           : load_csv_rows(s, path, for_fit, held_out, d);
 }
 
 /* Split the last test_split of d off as the test set. */
@@ -348,11 +459,11 @@ static bool load_sets(data_spec *s, const char *path, const char *test_path, boo
     if (s->task == TASK_FORECAST)
         return load_forecast(s, path, for_fit, train, test);
     dataset all;
-    if (!load_classify(s, path, for_fit, &all))
+    if (!load_classify(s, path, for_fit, test_path ? 0.0 : s->test_split, &all))
         return false;
     if (test_path) {
         *train = all;
-        return load_classify(s, test_path, false, test);
+        return load_classify(s, test_path, false, 0.0, test);
     }
     bool ok = split_tail(&all, s->test_split, train, test);
     dataset_free(&all);

@@ -1,11 +1,22 @@
-/* Model specs: comma-separated layers, each TYPE:UNITS[:OPTION]...
- *   TYPE    lstm | gru | rnn | dense
- *   OPTION  an activation (tanh relu sigmoid linear hard_sigmoid softmax), rec=ACTIVATION,
- *           return_sequences (or seq), go_backwards, no_bias, reset_before */
+/* Model specs: comma-separated layers, each NAME[:FIELD]...
+ *   lstm|gru|rnn:UNITS[:OPTION]...  OPTION: an activation (tanh relu sigmoid linear
+ *                                   hard_sigmoid), rec=ACTIVATION, return_sequences (or
+ *                                   seq), go_backwards, no_bias, reset_before (GRU),
+ *                                   zero_output (masked steps output zeros)
+ *   dense:UNITS[:ACTIVATION]        ACTIVATION also softmax
+ *   embedding:DIM[:mask_zero]       first layer, over --tokens ids (input_dim: the vocabulary)
+ *   masking[:VALUE]                 VALUE a number, default 0
+ *   gap | gmp                       global average / max pooling over time
+ * Exactly this grammar: an empty layer, an unknown or repeated option, or two activations
+ * is an error naming the layer and the field. */
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+
+#define MAX_FIELDS 12
 
 static int parse_act(const char *s)
 {
@@ -16,74 +27,177 @@ static int parse_act(const char *s)
     return -1;
 }
 
-bool model_from_spec(const char *spec, int T, int F, recur_model **out)
+/* One layer's text split at ':' into fields (no field may be empty). */
+typedef struct {
+    int index;                 /* 1-based, for messages */
+    char text[128];            /* as given */
+    char buf[128];             /* the fields, NUL-ended in place */
+    char *field[MAX_FIELDS];
+    int n;
+} layer_text;
+
+static bool layer_error(const layer_text *l, const char *what)
+{
+    return cli_error("--model: layer %d '%s': %s", l->index, l->text, what), false;
+}
+
+static bool units_of(const layer_text *l, const char *what, int *units)
+{
+    char *end;
+    errno = 0;
+    long v = l->n > 1 ? strtol(l->field[1], &end, 10) : 0;
+    if (l->n < 2 || errno || *end || v < 1 || v > 65536) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "expected %s:%s with a whole number from 1 to 65536",
+                 l->field[0], what);
+        return layer_error(l, msg);
+    }
+    *units = (int)v;
+    return true;
+}
+
+static bool add_recurrent(recur_model *m, const layer_text *l)
+{
+    int units;
+    if (!units_of(l, "UNITS", &units))
+        return false;
+    recur_rnn_opts o = { 0 };
+    bool seen[8] = { false };   /* act, rec, seq, bwd, no_bias, reset_before, zero_output */
+    for (int i = 2; i < l->n; i++) {
+        const char *opt = l->field[i];
+        const bool rec = strncmp(opt, "rec=", 4) == 0;
+        const int a = parse_act(rec ? opt + 4 : opt);
+        int which = rec ? 1 : a > 0 ? 0 : -1;
+        if (a == RECUR_ACT_SOFTMAX)
+            return layer_error(l, "softmax is for dense layers");
+        if (which < 0) {
+            static const char *const flags[] = { "return_sequences", "go_backwards", "no_bias",
+                                                 "reset_before", "zero_output" };
+            for (int f = 0; f < 5; f++)
+                if (strcmp(opt, flags[f]) == 0 || (f == 0 && strcmp(opt, "seq") == 0))
+                    which = 2 + f;
+        }
+        if (which < 0 || (rec && a <= 0)) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "unknown option '%s'", opt);
+            return layer_error(l, msg);
+        }
+        if (seen[which]) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "option '%s' %s", opt,
+                     which == 0 ? "is a second activation" : "is given twice");
+            return layer_error(l, msg);
+        }
+        seen[which] = true;
+        switch (which) {
+        case 0: o.activation = (recur_activation)a; break;
+        case 1: o.recurrent_activation = (recur_activation)a; break;
+        case 2: o.return_sequences = true; break;
+        case 3: o.go_backwards = true; break;
+        case 4: o.no_bias = true; break;
+        case 5: o.reset_before = true; break;
+        default: o.zero_output_for_mask = true; break;
+        }
+    }
+    const char *kind = l->field[0];
+    if (o.reset_before && strcmp(kind, "gru") != 0)
+        return layer_error(l, "reset_before is for gru layers");
+    recur_status s = strcmp(kind, "lstm") == 0 ? recur_model_add_lstm(m, units, &o)
+                     : strcmp(kind, "gru") == 0 ? recur_model_add_gru(m, units, &o)
+                                                : recur_model_add_simple_rnn(m, units, &o);
+    return s == RECUR_OK || layer_error(l, recur_last_error());
+}
+
+static bool add_layer(recur_model *m, const layer_text *l, int vocab_size)
+{
+    const char *kind = l->field[0];
+    recur_status s;
+    if (strcmp(kind, "lstm") == 0 || strcmp(kind, "gru") == 0 || strcmp(kind, "rnn") == 0 ||
+        strcmp(kind, "simple_rnn") == 0)
+        return add_recurrent(m, l);
+    if (strcmp(kind, "dense") == 0) {
+        int units, act = RECUR_ACT_LINEAR;
+        if (!units_of(l, "UNITS[:ACTIVATION]", &units))
+            return false;
+        if (l->n > 3 || (l->n == 3 && (act = parse_act(l->field[2])) < 0))
+            return layer_error(l, "a dense layer takes one activation (tanh, sigmoid, relu, "
+                               "linear, hard_sigmoid, softmax) and nothing else");
+        s = recur_model_add_dense(m, units, (recur_activation)act);
+    } else if (strcmp(kind, "embedding") == 0) {
+        int dim;
+        if (!units_of(l, "DIM[:mask_zero]", &dim))
+            return false;
+        if (l->n > 3 || (l->n == 3 && strcmp(l->field[2], "mask_zero") != 0))
+            return layer_error(l, "an embedding takes DIM and optionally mask_zero");
+        if (vocab_size == 0)
+            return layer_error(l, "an embedding reads token ids: give --text-column with "
+                               "--tokens word|char");
+        s = recur_model_add_embedding(m, vocab_size, dim, l->n == 3);
+    } else if (strcmp(kind, "masking") == 0) {
+        char *end;
+        double v = l->n == 2 ? strtod(l->field[1], &end) : 0.0;
+        if (l->n > 2 || (l->n == 2 && (*end || !isfinite(v))))
+            return layer_error(l, "masking takes one number, the mask value");
+        s = recur_model_add_masking(m, (float)v);
+    } else if (strcmp(kind, "gap") == 0 || strcmp(kind, "gmp") == 0) {
+        if (l->n > 1)
+            return layer_error(l, "a pooling layer takes no options");
+        s = kind[1] == 'a' ? recur_model_add_global_average_pooling1d(m)
+                           : recur_model_add_global_max_pooling1d(m);
+    } else {
+        return layer_error(l, "unknown layer (lstm, gru, rnn, dense, embedding, masking, gap, "
+                              "gmp)");
+    }
+    return s == RECUR_OK || layer_error(l, recur_last_error());
+}
+
+/* Split layer `index` (its text in t) at ':' into l; false on an empty field. */
+static bool split_layer(const char *t, size_t len, int index, layer_text *l)
+{
+    l->index = index;
+    l->n = 0;
+    snprintf(l->text, sizeof l->text, "%.*s", (int)len, t);
+    if (len >= sizeof l->text)
+        return layer_error(l, "too long");
+    memcpy(l->buf, l->text, sizeof l->buf);
+    for (char *p = l->buf;;) {
+        char *colon = strchr(p, ':');
+        if (colon)
+            *colon = '\0';
+        if (*p == '\0')
+            return layer_error(l, "an empty field");
+        if (l->n == MAX_FIELDS)
+            return layer_error(l, "too many fields");
+        l->field[l->n++] = p;
+        if (!colon)
+            return true;
+        p = colon + 1;
+    }
+}
+
+bool model_from_spec(const char *spec, int T, int F, int vocab_size, recur_model **out)
 {
     recur_model *m;
     if (recur_model_create(T, F, &m) != RECUR_OK)
         return cli_error("--model: %s", recur_last_error()), false;
-    char *copy = strdup(spec), *save = NULL;
     int index = 0;
-    for (char *layer = strtok_r(copy, ",", &save); layer; layer = strtok_r(NULL, ",", &save)) {
-        index++;
-        char text[128];
-        snprintf(text, sizeof text, "%s", layer);
-        char *inner = NULL, *type = strtok_r(layer, ":", &inner), *units_s = strtok_r(NULL, ":", &inner);
-        char *end = NULL;
-        long units = units_s ? strtol(units_s, &end, 10) : 0;
-        if (!units_s || *end || units < 1 || units > 65536) {
-            cli_error("--model: layer %d '%s': expected TYPE:UNITS with UNITS a whole number "
-                      "from 1 to 65536", index, text);
+    for (const char *p = spec;; index++) {
+        const char *comma = strchr(p, ',');
+        const size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        layer_text l;
+        if (len == 0) {
+            cli_error("--model: layer %d is empty in '%s'", index + 1, spec);
             goto fail;
         }
-        recur_rnn_opts o = { 0 };
-        int dense_act = RECUR_ACT_LINEAR;
-        for (char *opt = strtok_r(NULL, ":", &inner); opt; opt = strtok_r(NULL, ":", &inner)) {
-            int a = parse_act(strncmp(opt, "rec=", 4) == 0 ? opt + 4 : opt);
-            if (strncmp(opt, "rec=", 4) == 0 && a > 0)
-                o.recurrent_activation = (recur_activation)a;
-            else if (a > 0)
-                o.activation = (recur_activation)(dense_act = a);
-            else if (strcmp(opt, "return_sequences") == 0 || strcmp(opt, "seq") == 0)
-                o.return_sequences = true;
-            else if (strcmp(opt, "go_backwards") == 0)
-                o.go_backwards = true;
-            else if (strcmp(opt, "no_bias") == 0)
-                o.no_bias = true;
-            else if (strcmp(opt, "reset_before") == 0)
-                o.reset_before = true;
-            else {
-                cli_error("--model: layer %d '%s': unknown option '%s'", index, text, opt);
-                goto fail;
-            }
-        }
-        recur_status s;
-        if (strcmp(type, "dense") == 0)
-            s = recur_model_add_dense(m, (int)units, (recur_activation)dense_act);
-        else if (strcmp(type, "lstm") == 0)
-            s = recur_model_add_lstm(m, (int)units, &o);
-        else if (strcmp(type, "gru") == 0)
-            s = recur_model_add_gru(m, (int)units, &o);
-        else if (strcmp(type, "rnn") == 0 || strcmp(type, "simple_rnn") == 0)
-            s = recur_model_add_simple_rnn(m, (int)units, &o);
-        else {
-            cli_error("--model: layer %d '%s': unknown type '%s' (lstm, gru, rnn, dense)", index,
-                      text, type);
+        if (!split_layer(p, len, index + 1, &l) || !add_layer(m, &l, vocab_size))
             goto fail;
-        }
-        if (s != RECUR_OK) {
-            cli_error("--model: layer %d '%s': %s", index, text, recur_last_error());
-            goto fail;
-        }
+        if (!comma)
+            break;
+        p = comma + 1;
     }
-    if (index == 0) {
-        cli_error("--model: no layers in '%s'", spec);
-        goto fail;
-    }
-    free(copy);
     *out = m;
     return true;
 fail:
-    free(copy);
     recur_model_free(m);
     return false;
 }
