@@ -3,7 +3,10 @@
  * padding (go_backwards, zero_output_for_mask, with and without return_sequences), Dense on
  * masked sequences, both global poolings; predictions, evaluate's masked loss and metrics,
  * and training trajectories (each batch's loss, every weight after the steps, evaluate
- * after), Embedding's dense optimizer updates included.
+ * after), Embedding's optimizer updates and clipping included; and the losses and metrics
+ * on their other paths (MAE, Huber, the MSE metric, plain SGD, every cross-entropy after a
+ * sigmoid or softmax, which start from its logits, and after other activations, from
+ * probabilities).
  *
  * Tolerances: predictions and evaluate 2e-5 relative (absolute 1e-5 below 0.5): float32 on
  * both sides, summed in different orders; per-batch losses 1e-4 and weights after training
@@ -90,7 +93,8 @@ static recur_activation activation(const char *s)
     return strcmp(s, "softmax") == 0 ? RECUR_ACT_SOFTMAX
            : strcmp(s, "sigmoid") == 0 ? RECUR_ACT_SIGMOID
            : strcmp(s, "tanh") == 0 ? RECUR_ACT_TANH
-           : strcmp(s, "relu") == 0 ? RECUR_ACT_RELU : RECUR_ACT_LINEAR;
+           : strcmp(s, "relu") == 0 ? RECUR_ACT_RELU
+    : strcmp(s, "hard_sigmoid") == 0 ? RECUR_ACT_HARD_SIGMOID : RECUR_ACT_LINEAR;
 }
 
 /* The generator's layer list (its docstring) as recur layers. */
@@ -152,13 +156,15 @@ static recur_compile_opts compile_opts(const kcase *c)
                              .clipvalue = c->clipvalue };
     o.optimizer = strcmp(c->opt, "adam") == 0 ? RECUR_ADAM
                   : strcmp(c->opt, "sgd") == 0 ? RECUR_SGD : RECUR_RMSPROP;
-    o.loss = strcmp(c->loss, "mse") == 0   ? RECUR_LOSS_MSE
-             : strcmp(c->loss, "mae") == 0 ? RECUR_LOSS_MAE
+    o.loss = strcmp(c->loss, "mse") == 0     ? RECUR_LOSS_MSE
+             : strcmp(c->loss, "mae") == 0   ? RECUR_LOSS_MAE
+             : strcmp(c->loss, "huber") == 0 ? RECUR_LOSS_HUBER
              : strcmp(c->loss, "bce") == 0 ? RECUR_LOSS_BINARY_CROSSENTROPY
              : strcmp(c->loss, "cce") == 0 ? RECUR_LOSS_CATEGORICAL_CROSSENTROPY
                                            : RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     o.metrics = strcmp(c->metric, "accuracy") == 0 ? RECUR_METRIC_ACCURACY
-                : strcmp(c->metric, "mae") == 0 ? RECUR_METRIC_MAE : 0;
+                : strcmp(c->metric, "mae") == 0 ? RECUR_METRIC_MAE
+                : strcmp(c->metric, "mse") == 0 ? RECUR_METRIC_MSE : 0;
     return o;
 }
 
@@ -257,8 +263,8 @@ static void test_keras_reference(void **state)
         cases++;
     }
     fclose(fp);
-    assert_int_equal(cases, 38);
-    assert_int_equal(trained, 10);
+    assert_int_equal(cases, 46);
+    assert_int_equal(trained, 18);
     printf("%d Keras cases (%d trained); worst relative error: predictions and evaluate "
            "%.1e, batch losses %.1e, weights %.1e\n", cases, trained, worst_pred, worst_loss,
            worst_weight);

@@ -102,7 +102,7 @@ def set_weights(model, rng):
 
 
 def loss_fn(name):
-    return {"mse": "mse", "mae": "mae", "bce": "binary_crossentropy",
+    return {"mse": "mse", "mae": "mae", "huber": "huber", "bce": "binary_crossentropy",
             "cce": "categorical_crossentropy",
             "sparse_cce": "sparse_categorical_crossentropy"}[name]
 
@@ -204,6 +204,34 @@ def main():
     # clipping: an Embedding's gradient is clipped, measured and squared per occurrence
     # (densified by global_clipnorm's scaling)
     yb = rng.integers(0, 2, size=(N, 1)).astype(np.float32)
+    # losses and metrics on their other paths: MAE and Huber losses, the MSE metric, plain
+    # SGD, and cross-entropy from probabilities (a last activation that is not the loss's)
+    xn = rng.uniform(-1, 1, size=(N, 5, 3)).astype(np.float32)
+    case("train_mae_sgd", "lstm:4,dense:2:linear", 5, 3, xn, 30,
+         ("mae", "sgd", 0.1, 0.0, "mse", 4, 2), rng.uniform(-1, 1, size=(N, 2)).astype(np.float32))
+    case("train_huber_rmsprop", "gru:4:s,dense:2:linear", 5, 3, xn, 31,
+         ("huber", "rmsprop", 0.01, 0.0, "mae", 6, 2),
+         rng.uniform(-2, 2, size=(N, 5, 2)).astype(np.float32))
+    case("train_bce_hard_sigmoid", "gru:4,dense:1:hard_sigmoid", 5, 3, xn, 32,
+         ("bce", "adam", 0.02, 0.0, "accuracy", 4, 2),
+         rng.integers(0, 2, size=(N, 1)).astype(np.float32))
+    case("train_cce_sigmoid", "rnn:4,dense:3:sigmoid", 5, 3, xn, 33,
+         ("cce", "rmsprop", 0.01, 0.0, "accuracy", 4, 2),
+         np.eye(3, dtype=np.float32)[rng.integers(0, 3, size=N)])
+    case("train_sparse_sigmoid", "lstm:3,dense:3:sigmoid", 5, 3, xn, 34,
+         ("sparse_cce", "sgd", 0.2, 0.5, "accuracy", 6, 2),
+         rng.integers(0, 3, size=(N, 1)).astype(np.float32))
+    # (a sigmoid or softmax output carries its logits to every cross-entropy; another
+    # activation's output is taken as probabilities)
+    case("train_bce_softmax", "gru:4,dense:2:softmax", 5, 3, xn, 35,
+         ("bce", "adam", 0.02, 0.0, "accuracy", 4, 2),
+         rng.integers(0, 2, size=(N, 2)).astype(np.float32))
+    case("train_cce_hard_sigmoid", "rnn:4,dense:3:hard_sigmoid", 5, 3, xn, 36,
+         ("cce", "adam", 0.02, 0.0, "accuracy", 4, 2),
+         np.eye(3, dtype=np.float32)[rng.integers(0, 3, size=N)])
+    case("train_sparse_hard_sigmoid", "lstm:3,dense:3:hard_sigmoid", 5, 3, xn, 37,
+         ("sparse_cce", "rmsprop", 0.02, 0.0, "accuracy", 6, 2),
+         rng.integers(0, 3, size=(N, 1)).astype(np.float32))
     for name, opt, clip in (("clipnorm_adam", "adam", (0.02, 0.0, 0.0)),
                             ("global_clipnorm_adam", "adam", (0.0, 0.05, 0.0)),
                             ("clipvalue_rmsprop", "rmsprop", (0.0, 0.0, 0.004)),

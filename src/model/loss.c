@@ -2,27 +2,39 @@
  * of a sequence output) is the mean over its last axis (or the cross-entropy of its
  * distribution), and the batch loss the mean over rows ("sum_over_batch_size"). Under a
  * mask the mean runs over the real steps only, as Keras weights masked rows by total/valid
- * (and a batch with no real step has loss 0). Cross-entropy is taken from the logits when
- * the last layer is a sigmoid/softmax Dense, as the TensorFlow backend does. */
+ * (and a batch with no real step has loss 0).
+ *
+ * Every cross-entropy starts from the logits when the last layer is a sigmoid or softmax
+ * Dense: Keras's activations leave their input on their output (_keras_logits) and its
+ * losses take it, whichever the loss. So binary cross-entropy after a softmax is sigmoid
+ * cross-entropy of the softmax's input, and categorical after a sigmoid is softmax
+ * cross-entropy of the sigmoid's; the probabilities then come from the logits, not from
+ * the output (which they match when the activation is the loss's own). */
 #include <math.h>
 
 #include "model/internal.h"
 
 #define CE_EPSILON 1e-7   /* Keras backend epsilon for probability clipping */
 
-const float *model_loss_logits(const recur_model *m)
+static bool cross_entropy(recur_loss loss)
+{
+    return loss == RECUR_LOSS_BINARY_CROSSENTROPY || loss == RECUR_LOSS_CATEGORICAL_CROSSENTROPY ||
+           loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+}
+
+/* The logits and the activation that made the output from them, or NULL. */
+static const float *logits_of(const recur_model *m, recur_activation *act)
 {
     const layer *L = model_last(m);
-    recur_activation act;
-    if (L->ops->logits == NULL)
+    if (L->ops->logits == NULL || !cross_entropy(m->copts.loss))
         return NULL;
-    const float *z = L->ops->logits(L, m->acts[m->n_layers - 1].scratch, &act);
-    const recur_loss loss = m->copts.loss;
-    const bool match = (loss == RECUR_LOSS_BINARY_CROSSENTROPY && act == RECUR_ACT_SIGMOID) ||
-                       ((loss == RECUR_LOSS_CATEGORICAL_CROSSENTROPY ||
-                         loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) &&
-                        act == RECUR_ACT_SOFTMAX);
-    return match ? z : NULL;
+    return L->ops->logits(L, m->acts[m->n_layers - 1].scratch, act);
+}
+
+const float *model_loss_logits(const recur_model *m)
+{
+    recur_activation act;
+    return logits_of(m, &act);
 }
 
 /* Rows are weighted 1/`rows` each (or skipped under the mask): the element-wise losses divide
@@ -70,8 +82,9 @@ static double regression(const recur_model *m, size_t rows, int u, const float *
     return total / n;
 }
 
-static double binary_ce(size_t rows, int u, const float *o, const float *z, const float *y,
-                        const row_weights *w, float *g)
+/* sigmoid_out: o is sigmoid(z) (else the probability comes from z). */
+static double binary_ce(size_t rows, int u, const float *o, const float *z, bool sigmoid_out,
+                        const float *y, const row_weights *w, float *g)
 {
     const double n = w->rows * u;
     double total = 0;
@@ -82,9 +95,9 @@ static double binary_ce(size_t rows, int u, const float *o, const float *z, cons
             if (!counted(w, r)) {
                 g[i] = 0.0f;
             } else if (z) {
-                double x = z[i];
+                double x = z[i], p = sigmoid_out ? (double)o[i] : 1.0 / (1.0 + exp(-x));
                 total += fmax(x, 0.0) - x * t + log1p(exp(-fabs(x)));
-                g[i] = (float)(((double)o[i] - t) / n);
+                g[i] = (float)((p - t) / n);
             } else {
                 double p = fmin(fmax(o[i], CE_EPSILON), 1.0 - CE_EPSILON);
                 total -= t * log(p) + (1.0 - t) * log(1.0 - p);
@@ -96,9 +109,10 @@ static double binary_ce(size_t rows, int u, const float *o, const float *z, cons
 }
 
 /* One row of categorical cross-entropy against targets t (or the class `cls` when t is
- * NULL): its loss, and dL/d(logits or outputs) / rows into grow. */
-static double categorical_row(int u, const float *orow, const float *zrow, const float *t,
-                              int cls, double rows, float *grow)
+ * NULL): its loss, and dL/d(logits or outputs) / rows into grow. softmax_out: orow is
+ * softmax(zrow) (else the probabilities come from zrow). */
+static double categorical_row(int u, const float *orow, const float *zrow, bool softmax_out,
+                              const float *t, int cls, double rows, float *grow)
 {
 #define TARGET(j) (t ? (double)t[j] : ((j) == cls ? 1.0 : 0.0))
     double tsum = 0, loss = 0;
@@ -113,8 +127,10 @@ static double categorical_row(int u, const float *orow, const float *zrow, const
             tz += TARGET(j) * zrow[j];
         }
         loss = (mx + log(s)) * tsum - tz;
-        for (int j = 0; j < u; j++)
-            grow[j] = (float)(((double)orow[j] * tsum - TARGET(j)) / rows);
+        for (int j = 0; j < u; j++) {
+            const double p = softmax_out ? (double)orow[j] : exp((double)zrow[j] - mx) / s;
+            grow[j] = (float)((p * tsum - TARGET(j)) / rows);
+        }
     } else if (t) {
         /* Keras: q = o / Σo, clipped to [ε, 1−ε]; loss −Σ t log q */
         double s = 0, dq_dot_q = 0;
@@ -148,7 +164,8 @@ static double categorical_row(int u, const float *orow, const float *zrow, const
 }
 
 static double categorical_ce(const recur_model *m, size_t rows, int u, const float *o,
-                             const float *z, const float *y, const row_weights *w, float *g)
+                             const float *z, bool softmax_out, const float *y,
+                             const row_weights *w, float *g)
 {
     const bool sparse = m->copts.loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     double total = 0;
@@ -159,8 +176,9 @@ static double categorical_ce(const recur_model *m, size_t rows, int u, const flo
                 grow[j] = 0.0f;
             continue;
         }
-        total += categorical_row(u, o + r * u, z ? z + r * u : NULL, sparse ? NULL : y + r * u,
-                                 sparse ? (int)y[r] : -1, w->rows, grow);
+        total += categorical_row(u, o + r * u, z ? z + r * u : NULL, softmax_out,
+                                 sparse ? NULL : y + r * u, sparse ? (int)y[r] : -1, w->rows,
+                                 grow);
     }
     return total / w->rows;
 }
@@ -170,7 +188,8 @@ double model_loss(const recur_model *m, int batch, const float *y, float *g)
     const layer *L = model_last(m);
     const int u = L->out.features;
     const size_t rows = (size_t)batch * (size_t)(L->out.steps ? L->out.steps : 1);
-    const float *o = m->acts[m->n_layers - 1].y, *z = model_loss_logits(m);
+    recur_activation act = RECUR_ACT_DEFAULT;
+    const float *o = m->acts[m->n_layers - 1].y, *z = logits_of(m, &act);
     row_weights w = { model_output_mask(m), (double)rows };
     if (w.mask) {
         size_t real = 0;
@@ -185,10 +204,10 @@ double model_loss(const recur_model *m, int batch, const float *y, float *g)
     }
     switch (m->copts.loss) {
     case RECUR_LOSS_BINARY_CROSSENTROPY:
-        return binary_ce(rows, u, o, z, y, &w, g);
+        return binary_ce(rows, u, o, z, act == RECUR_ACT_SIGMOID, y, &w, g);
     case RECUR_LOSS_CATEGORICAL_CROSSENTROPY:
     case RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
-        return categorical_ce(m, rows, u, o, z, y, &w, g);
+        return categorical_ce(m, rows, u, o, z, act == RECUR_ACT_SOFTMAX, y, &w, g);
     default:
         return regression(m, rows, u, o, y, &w, g);
     }

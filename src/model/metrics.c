@@ -5,18 +5,16 @@
 
 #include "model/internal.h"
 
-/* Which accuracy Keras picks for metrics=["accuracy"]. */
+/* Which accuracy Keras picks for metrics=["accuracy"]: by the shapes, not the loss
+ * (keras/src/trainers/compile_utils.py): binary for one output unit, sparse when the
+ * targets are class indices, categorical otherwise (also after binary cross-entropy). */
 typedef enum { ACC_BINARY, ACC_CATEGORICAL, ACC_SPARSE } acc_kind;
 static acc_kind accuracy_kind(const recur_model *m)
 {
-    recur_loss loss = m->copts.loss;
-    if (loss == RECUR_LOSS_BINARY_CROSSENTROPY)
+    if (model_last(m)->out.features == 1)
         return ACC_BINARY;
-    if (loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
-        return ACC_SPARSE;
-    if (loss == RECUR_LOSS_CATEGORICAL_CROSSENTROPY)
-        return ACC_CATEGORICAL;
-    return model_last(m)->out.features == 1 ? ACC_BINARY : ACC_CATEGORICAL;
+    return m->copts.loss == RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? ACC_SPARSE
+                                                                       : ACC_CATEGORICAL;
 }
 
 static int argmax(const float *v, int n)
