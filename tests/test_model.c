@@ -477,6 +477,12 @@ static double fd_loss(recur_model *m, const float *x, const float *y, int n)
     return l;
 }
 
+/* Every element of every weight through a stack of LSTM, GRU and Dense under three losses:
+ * central differences with h = 1e-3 against the train step's gradient. The forward runs in
+ * float, so the loss carries a rounding noise of about 1e-7·|L|, magnified by 1/(2h) to
+ * ~5e-5·|L| (|L| ≤ 2 here), and the truncation error (h² times the third derivative) is
+ * ~1e-6: hence 2e-4 absolute plus 2e-2 relative, 4× the noise, far below the size of any
+ * wrong term. */
 static void test_model_gradcheck(void **state)
 {
     (void)state;
@@ -509,7 +515,7 @@ static void test_model_gradcheck(void **state)
             float *g = malloc(sizeof(float) * nw), *v = malloc(sizeof(float) * nw);
             assert_int_equal(recur_model_get_gradient(m, w, g, nw), RECUR_OK);
             recur_model_get_weight(m, w, v, nw);
-            for (size_t i = 0; i < nw; i += 3) {
+            for (size_t i = 0; i < nw; i++) {
                 const float eps = 1e-3f, keep = v[i];
                 v[i] = keep + eps;
                 recur_model_set_weight(m, w, v, nw);
