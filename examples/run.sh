@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Worked examples on the bundled real data, each one `recur fit` command.
-#   examples/run.sh [mnist|names|stacked|all]     (after scripts/run.sh or a build in build/)
+#   examples/run.sh [mnist|names|stacked|spam|all]     (after scripts/run.sh or a build in build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 recur=build/recur
@@ -30,4 +30,15 @@ if [[ $what == stacked || $what == all ]]; then
   time $recur fit --data data/sunspots_yearly.csv --task forecast --window 10 \
     --model lstm:50:return_sequences,lstm:50,dense:1 \
     --epochs 100 --batch-size 16 --lr 0.003 --seed 2 --verbose 2 --save build/out/stacked.recur
+fi
+
+if [[ $what == spam || $what == all ]]; then
+  echo "== Spam or ham: words through an Embedding (mask_zero) into an LSTM, 4,360 SpamAssassin e-mails"
+  for f in train test; do
+    [[ -f build/data/spam_$f.csv ]] || gunzip -c data/spam_$f.csv.gz > build/data/spam_$f.csv
+  done
+  time $recur fit --data build/data/spam_train.csv --test build/data/spam_test.csv \
+    --task classify --label-column label --text-column text --tokens word --max-length 100 \
+    --model embedding:32:mask_zero,lstm:32,dense:1:sigmoid \
+    --epochs 5 --lr 0.002 --seed 1 --verbose 2 --save build/out/spam.recur
 fi
