@@ -87,6 +87,14 @@ expect_ok "text gap" "$recur" fit --data "$work/texts.csv" --task classify --lab
 grep -q "(None, 5, 4)" "$work/out" && ok || bad "text gap: --max-length 5 not the input length"
 expect_ok "summary embedding" "$recur" summary --model embedding:16:mask_zero,gru:8:seq,gmp,dense:2:softmax --input 20,1 --vocab-size 100
 grep -q "1600" "$work/out" && ok || bad "summary embedding: 100 x 16 parameters"
+# MNIST records: 785 bytes each (label, 28×28 pixels)
+gunzip -c "$data/mnist_test.bin.gz" | head -c $((785 * 40)) > "$work/mnist40.bin"
+expect_ok "mnist" "$recur" fit --data "$work/mnist40.bin" --format mnist --task classify --model lstm:8,dense:10:softmax --epochs 1 --verbose 0 --save "$work/mnist.recur"
+grep -q "training on 32 samples of shape (28, 28), testing on 8" "$work/out" && ok || bad "mnist: shape or split"
+head -c 1000 "$work/mnist40.bin" > "$work/mnist_cut.bin"
+expect_fail "mnist size" "a positive multiple of 785" "$recur" fit --data "$work/mnist_cut.bin" --format mnist --task classify --model lstm:8,dense:10:softmax --save "$work/out.recur"
+{ printf '\x0c'; head -c 784 /dev/zero; } > "$work/mnist_label.bin"
+expect_fail "mnist label" "record 0 has label 12" "$recur" fit --data "$work/mnist_label.bin" --format mnist --task classify --model lstm:8,dense:10:softmax --save "$work/out.recur"
 expect_ok "masking spec" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model masking:0,gru:4,dense:1 --epochs 1 --verbose 0 --save "$work/masking.recur"
 
 # ---- bad input ----
