@@ -422,7 +422,7 @@ static void backward_thread(recur_rnn *r, int B, int T, int tid, int n, const ba
     if (r->plan.wgrad_blocked)
         recur_rnn_block_gradients(r, B, T, tid, n, &sh, work);
     else if (r->mk.on)
-        recur_rnn_gathered_gradients(r, j0, j1, work);
+        recur_rnn_gathered_gradients(r, tid, n, work);
     else
         weight_gradients(r, B, T, j0, j1, work);
     if (io->dx && r->mk.on && r->mk.ragged) {
@@ -445,11 +445,9 @@ static void backward_shards(recur_rnn *r, int B, int T, int tid, int n, const ba
     for (int k = tid; k < r->plan.shards; k += n)
         backward_shard(r, B, T, k, io);
     if (r->mk.on) {
-        int j0, j1;
-        my_columns(r, tid, n, &j0, &j1);
 #pragma omp barrier   /* the gathered rows come from every shard */
-        recur_rnn_gathered_gradients(r, j0, j1, work);
-#pragma omp barrier
+        recur_rnn_gathered_gradients(r, tid, n, work);
+#pragma omp barrier   /* dX, next, is written over xt, which dW reads */
     } else {
         /* the same thread sums the blocks of its shards: no barrier before */
         recur_rnn_share sh;

@@ -174,9 +174,9 @@ size_t recur_rnn_gather_floats(const recur_rnn *r, int batch, int steps);
 /* List the real (step, row) pairs of the last forward; before the backward's parallel
  * region. */
 void recur_rnn_gather_rows(recur_rnn *r);
-/* Gate columns [j0, j1) of dU, dW and db from the gathered rows (every thread its own
- * columns; the sums do not depend on the split). */
-void recur_rnn_gathered_gradients(recur_rnn *r, int j0, int j1, float *work);
+/* dU, dW and db from the gathered rows; called by every thread tid of n (with a barrier
+ * inside for small layers). The sums depend on neither. */
+void recur_rnn_gathered_gradients(recur_rnn *r, int tid, int n, float *work);
 int recur_rnn_threads_for(const recur_rnn *rnn, int batch);
 recur_status recur_rnn_parse_split(const char *value, recur_rnn_split *out);
 bool recur_rnn_unit_split(const recur_rnn *rnn, int batch, int threads);
@@ -274,6 +274,10 @@ size_t recur_rnn_wgrad_part_floats(const recur_rnn *rnn, int batch, int steps);
  * thread tid sums the groups of shards tid, tid + nthreads, … */
 void recur_rnn_block_gradients(recur_rnn *rnn, int batch, int steps, int tid, int nthreads,
                                const recur_rnn_share *sh, float *work);
+
+/* Adds per-block partial sums [nblk][dU | dW | db] to the gradients in block order, each
+ * thread tid of n a slice of the elements (called by all n). */
+void recur_rnn_add_partials(recur_rnn *r, const float *part, size_t nblk, int tid, int n);
 
 /* Rows [b0, b1) (one shard's) of step s of region g: copied from the batch-major src (in
  * the ragged row order), or zeros when src is NULL (h0, c0, and the gradients that seed

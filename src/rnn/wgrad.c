@@ -139,9 +139,7 @@ static void sum_groups(recur_rnn *r, int B, int T, int g0, int g1, float *part, 
 void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,
                                const recur_rnn_share *sh, float *work)
 {
-    const int H = r->H, F = r->F, GH = r->G * r->H, nsb = step_blocks_of(T);
-    const size_t nu = (size_t)H * GH, nw = (size_t)F * GH, nb = (size_t)r->bias_rows * GH;
-    const size_t per = nu + nw + nb;
+    const int nsb = step_blocks_of(T);
     float *part = r->ws + r->plan.wpart;
     if (n < 2 || r->plan.wpart_floats == 0) {   /* not shared: thread 0 adds every block */
         if (tid == 0)
@@ -161,10 +159,17 @@ void recur_rnn_block_gradients(recur_rnn *r, int B, int T, int tid, int n,
         sum_groups(r, B, T, g0, g1, part, work);
     }
 #pragma omp barrier   /* every block's partials are written */
+    recur_rnn_add_partials(r, part, (size_t)groups_of(B) * (size_t)nsb, tid, n);
+}
+
+void recur_rnn_add_partials(recur_rnn *r, const float *part, size_t nblk, int tid, int n)
+{
+    const int H = r->H, F = r->F, GH = r->G * r->H;
+    const size_t nu = (size_t)H * GH, nw = (size_t)F * GH, nb = (size_t)r->bias_rows * GH;
+    const size_t per = nu + nw + nb;
     /* each thread adds a slice of the elements, over all blocks in block order */
     int e0, e1;
     recur_split_range((int)per, 16, tid, n, &e0, &e1);
-    const size_t nblk = (size_t)groups_of(B) * (size_t)nsb;
     float *const dst[3] = { r->drec_kernel, r->dkernel, r->dbias };
     const size_t start[3] = { 0, nu, nu + nw }, end[3] = { nu, nu + nw, per };
     for (size_t k = 0; k < nblk; k++) {
