@@ -41,6 +41,16 @@ def run(binary, flt, min_time):
             if b.get("run_type", "iteration") == "iteration"}
 
 
+def other_sections(path):
+    """The sections other scripts keep in the file (bench_ragged.py's), to write back."""
+    try:
+        text = open(path).read()
+    except OSError:
+        return ""
+    at = text.find("\n<!-- bench_ragged.py begin -->")
+    return text[at:] if at >= 0 else ""
+
+
 def flops(cell, shape, mode):
     B, T, F, H = DIMS[shape]
     return 2.0 * B * T * GATES[cell] * H * (F + H) * (3 if mode == "train" else 1)
@@ -213,8 +223,10 @@ def main():
                           f"  oneDNN {p['real_time']:9.3f} ms  ratio {p['ratio']:.2f}")
                     chart.append((f"{cell} {shape} {mode} t{threads}", p["ratio"]))
     lines += targets(R, P, pairs, SHAPES)
-    with open(os.path.join("docs", "BENCHMARKS.md"), "w") as f:
-        f.write("\n".join(lines) + "\n\n![recur / oneDNN](benchmarks.png)\n")
+    path = os.path.join("docs", "BENCHMARKS.md")
+    kept = other_sections(path)
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n\n![recur / oneDNN](benchmarks.png)\n" + kept)
     try:
         import matplotlib
         matplotlib.use("Agg")
