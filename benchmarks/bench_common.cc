@@ -60,3 +60,12 @@ void bench_set_flop_counters(benchmark::State &state, double flops_per_iter, dou
     if (peak > 0)
         state.counters["pct_peak"] = 100.0 * gflops / peak;
 }
+
+void bench_fill(std::vector<float> &v, float scale)
+{
+    unsigned s = 12345;
+    for (auto &x : v) {
+        s = s * 1103515245u + 12345u;
+        x = scale * (float((s >> 9) & 0xffff) / 32768.0f - 1.0f);
+    }
+}

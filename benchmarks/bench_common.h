@@ -3,6 +3,8 @@
 #ifndef RECUR_BENCH_COMMON_H
 #define RECUR_BENCH_COMMON_H
 
+#include <vector>
+
 #include <benchmark/benchmark.h>
 
 extern "C" {
@@ -15,5 +17,9 @@ double bench_peak_gflops(recur_isa isa, int threads);
 // Sets counters GFLOPS and pct_peak from flops per iteration and measured seconds.
 void bench_set_flop_counters(benchmark::State &state, double flops_per_iter, double seconds,
                              recur_isa isa, int threads);
+
+// Fills v with scale·[-1, 1) from a fixed linear congruential stream: the same data on
+// every run and machine.
+void bench_fill(std::vector<float> &v, float scale);
 
 #endif

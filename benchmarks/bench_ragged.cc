@@ -31,13 +31,6 @@ unsigned next(unsigned &s)
     return (s >> 9) & 0xffff;
 }
 
-void fill(std::vector<float> &v, float scale)
-{
-    unsigned s = 12345;
-    for (auto &x : v)
-        x = scale * (float(next(s)) / 32768.0f - 1.0f);
-}
-
 // Lengths uniform in [1, T]: B evenly spread quantiles of the distribution, in a shuffled
 // order (the same every run); post-padding.
 std::vector<uint8_t> ragged_mask(int B, int T, long long *real)
@@ -79,7 +72,7 @@ void BM_padded(benchmark::State &state, Cell cell, Shape sh, Variant v, bool tra
     recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
     std::vector<float> k(nk), u(nu), b(nb), x(size_t(sh.B) * sh.T * sh.F);
     std::vector<float> y(size_t(sh.B) * sh.T * sh.H), dx(x.size());
-    fill(k, 0.05f); fill(u, 0.05f); fill(b, 0.1f); fill(x, 1.0f);
+    bench_fill(k, 0.05f); bench_fill(u, 0.05f); bench_fill(b, 0.1f); bench_fill(x, 1.0f);
     recur_rnn_set_weights(rnn, k.data(), u.data(), b.data());
     recur_rnn_set_num_threads(rnn, threads);
     recur_rnn_set_inference(rnn, !train);

@@ -20,15 +20,6 @@ const Shape shapes[] = {
 struct Cell { const char *name; recur_cell cell; int G; };
 const Cell cells[] = { { "rnn", RECUR_SIMPLE_RNN, 1 }, { "lstm", RECUR_LSTM, 4 }, { "gru", RECUR_GRU, 3 } };
 
-void fill(std::vector<float> &v, float scale)
-{
-    unsigned s = 12345;
-    for (auto &x : v) {
-        s = s * 1103515245u + 12345u;
-        x = scale * (float((s >> 9) & 0xffff) / 32768.0f - 1.0f);
-    }
-}
-
 void BM_layer(benchmark::State &state, Cell cell, Shape sh, bool train, recur_isa isa, int threads)
 {
     if (recur_isa_force(isa) != RECUR_OK) {
@@ -48,7 +39,7 @@ void BM_layer(benchmark::State &state, Cell cell, Shape sh, bool train, recur_is
     recur_rnn_weight_counts(rnn, &nk, &nu, &nb);
     std::vector<float> k(nk), u(nu), b(nb), x(size_t(sh.B) * sh.T * sh.F);
     std::vector<float> y(size_t(sh.B) * sh.T * sh.H), dx(x.size());
-    fill(k, 0.05f); fill(u, 0.05f); fill(b, 0.1f); fill(x, 1.0f);
+    bench_fill(k, 0.05f); bench_fill(u, 0.05f); bench_fill(b, 0.1f); bench_fill(x, 1.0f);
     recur_rnn_set_weights(rnn, k.data(), u.data(), b.data());
     recur_rnn_set_num_threads(rnn, threads);
     recur_rnn_set_inference(rnn, !train);   // forward rows: nothing kept for backward
