@@ -197,6 +197,172 @@ static unsigned long long shuffle_next(unsigned long long *s)   /* splitmix64 */
     return z ^ (z >> 31);
 }
 
+/* One fit call's settings and state, planned before the first epoch. */
+typedef struct {
+    recur_fit_opts o;             /* defaults resolved */
+    const float *x, *y;
+    int n_train, n_val, batch, vbatch, steps, n_metrics;
+    int *perm;                    /* the training samples' order this epoch */
+    unsigned long long rng;
+    bool bar;                     /* a progress bar on a terminal */
+    float best;                   /* early stopping: the best monitored value, and */
+    int since_best;               /* the epochs since */
+} fit_run;
+
+static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t opts_size,
+                             int n, fit_run *f)
+{
+    recur_fit_opts *o = &f->o;
+    memset(o, 0, sizeof *o);
+    if (opts)
+        recur_abi_copy(o, sizeof *o, opts, opts_size);
+    if (o->epochs < 0 || o->batch_size < 0 || o->verbose < 0 || o->verbose > 2 || o->patience < 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: epochs, batch_size, patience "
+                          "must be >= 0 and verbose 0, 1 or 2");
+    if (!(o->validation_split >= 0.0f && o->validation_split < 1.0f))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split must be in "
+                          "[0, 1), got %g", (double)o->validation_split);
+    o->epochs = o->epochs ? o->epochs : 1;
+    o->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
+    /* Keras: the validation samples are the last ones, taken before any shuffling. */
+    f->n_train = (int)((double)n * (1.0 - (double)o->validation_split));
+    f->n_val = n - f->n_train;
+    if (f->n_train < 1)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split %g leaves no "
+                          "training samples of %d", (double)o->validation_split, n);
+    f->batch = o->batch_size < f->n_train ? o->batch_size : f->n_train;
+    f->vbatch = f->n_val ? (o->batch_size < f->n_val ? o->batch_size : f->n_val) : 0;
+    f->steps = (f->n_train + f->batch - 1) / f->batch;
+    f->n_metrics = n_metrics(m);
+    f->rng = o->seed * 0x9e3779b97f4a7c15ULL + 1;
+    f->bar = o->verbose == 1 && isatty(fileno(stderr));
+    f->best = INFINITY;
+    f->since_best = 0;
+    recur_status s = recur_model_ensure_batch(m, f->batch > f->vbatch ? f->batch : f->vbatch);
+    if (s == RECUR_OK && f->vbatch) {   /* plan the validation passes too: no epoch allocates */
+        recur_model_set_inference(m, true);
+        s = recur_model_ensure_batch(m, f->vbatch);
+        recur_model_set_inference(m, false);
+    }
+    if (s != RECUR_OK)
+        return s;
+    f->perm = malloc(sizeof(int) * (size_t)f->n_train);
+    recur_epoch_log *hist = realloc(m->history, sizeof *hist * (size_t)o->epochs);
+    if (hist)
+        m->history = hist;
+    if (f->perm == NULL || hist == NULL) {
+        free(f->perm);
+        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_fit: out of memory");
+    }
+    m->history_len = 0;
+    for (int i = 0; i < f->n_train; i++)
+        f->perm[i] = i;
+    return RECUR_OK;
+}
+
+/* One epoch's training batches, in a fresh shuffled order; the loss and metric sums. */
+static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0,
+                                recur_epoch_log *log)
+{
+    const recur_fit_opts *o = &f->o;
+    if (!o->no_shuffle)
+        for (int i = f->n_train - 1; i > 0; i--) {
+            int j = (int)(shuffle_next(&f->rng) % (unsigned long long)(i + 1));
+            int t = f->perm[i];
+            f->perm[i] = f->perm[j];
+            f->perm[j] = t;
+        }
+    double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
+    float mv[RECUR_MAX_METRICS] = { 0 };
+    for (int b = 0, b0 = 0; b0 < f->n_train; b++, b0 += f->batch) {
+        const int rows = f->n_train - b0 < f->batch ? f->n_train - b0 : f->batch;
+        gather(m, f->x, f->y, f->perm, b0, rows);
+        double l;
+        recur_status s = recur_model_forward_batch(m, m->xb, rows);
+        if (s == RECUR_OK)
+            s = recur_model_loss_and_grads(m, m->xb, rows, m->yb, true, &l);
+        if (s != RECUR_OK)
+            return s;
+        recur_model_metric_sums(m, rows, m->yb, sums, counts);
+        model_optimizer_step(m);
+        lsum += l * rows;
+        if (o->on_batch)
+            o->on_batch(epoch, b, (float)l, o->user);
+        if (f->bar) {
+            for (int k = 0; k < f->n_metrics; k++)
+                mv[k] = (float)(sums[k] / counts[k]);
+            progress_bar(m, b + 1, f->steps, now_seconds() - t0, (float)(lsum / (b0 + rows)), mv);
+        }
+    }
+    *log = (recur_epoch_log){ .epoch = epoch, .loss = (float)(lsum / f->n_train),
+                              .val_loss = NAN, .n_metrics = f->n_metrics };
+    for (int k = 0; k < f->n_metrics; k++) {
+        log->metrics[k] = (float)(sums[k] / counts[k]);
+        log->val_metrics[k] = NAN;
+    }
+    return RECUR_OK;
+}
+
+static void print_epoch(const recur_model *m, const fit_run *f, const recur_epoch_log *log)
+{
+    if (f->bar)
+        progress_bar(m, f->steps, f->steps, log->seconds, log->loss, log->metrics);
+    else
+        fprintf(stderr, " - %.1fs", log->seconds), print_values(m, stderr, log->loss,
+                                                                log->metrics, "");
+    if (f->n_val)
+        print_values(m, stderr, log->val_loss, log->val_metrics, "val_");
+    fputc('\n', stderr);
+}
+
+/* Keras's EarlyStopping on val_loss (loss without validation data): true to stop. */
+static bool early_stop(fit_run *f, const recur_epoch_log *log)
+{
+    if (f->o.patience <= 0)
+        return false;
+    const float monitored = f->n_val ? log->val_loss : log->loss;
+    if (monitored < f->best - f->o.min_delta) {
+        f->best = monitored;
+        f->since_best = 0;
+        return false;
+    }
+    if (++f->since_best < f->o.patience)
+        return false;
+    if (f->o.verbose)
+        fprintf(stderr, "Epoch %d: early stopping\n", log->epoch + 1);
+    return true;
+}
+
+/* The epochs: training, validation, the log, callbacks and early stopping. */
+static recur_status run_epochs(recur_model *m, fit_run *f)
+{
+    for (int epoch = 0; epoch < f->o.epochs; epoch++) {
+        const double t0 = now_seconds();
+        if (f->o.verbose)
+            fprintf(stderr, "Epoch %d/%d%s", epoch + 1, f->o.epochs, f->bar ? "\n" : "");
+        recur_epoch_log log;
+        recur_status s = train_epoch(m, f, epoch, t0, &log);
+        if (s == RECUR_OK && f->n_val)
+            s = evaluate_range(m, f->x, f->y, f->n_train, f->n_val, f->vbatch, &log.val_loss,
+                               log.val_metrics);
+        if (s != RECUR_OK)
+            return s;
+        log.seconds = now_seconds() - t0;
+        m->history[m->history_len++] = log;
+        if (f->o.verbose)
+            print_epoch(m, f, &log);
+        if (!isfinite(log.loss))
+            return recur_fail(RECUR_ERR_NUMERIC, "recur_model_fit: the loss became %g in epoch "
+                              "%d (try a lower learning rate or clipnorm)", (double)log.loss,
+                              epoch + 1);
+        if (f->o.on_epoch && f->o.on_epoch(&log, f->o.user))
+            break;
+        if (early_stop(f, &log))
+            break;
+    }
+    return RECUR_OK;
+}
+
 recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *y, int n,
                                    const recur_fit_opts *opts, size_t opts_size)
 {
@@ -205,135 +371,12 @@ recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *
         return s;
     if (y == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: y is NULL");
-    recur_fit_opts o = { 0 };
-    if (opts)
-        recur_abi_copy(&o, sizeof o, opts, opts_size);
-    if (o.epochs < 0 || o.batch_size < 0 || o.verbose < 0 || o.verbose > 2 || o.patience < 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: epochs, batch_size, patience "
-                          "must be >= 0 and verbose 0, 1 or 2");
-    if (!(o.validation_split >= 0.0f && o.validation_split < 1.0f))
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split must be in "
-                          "[0, 1), got %g", (double)o.validation_split);
-    if (o.epochs == 0)
-        o.epochs = 1;
-    if (o.batch_size == 0)
-        o.batch_size = DEFAULT_BATCH;
-    /* Keras: the validation samples are the last ones, taken before any shuffling. */
-    const int n_train = (int)((double)n * (1.0 - (double)o.validation_split));
-    const int n_val = n - n_train;
-    if (n_train < 1)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split %g leaves no "
-                          "training samples of %d", (double)o.validation_split, n);
-    const int batch = o.batch_size < n_train ? o.batch_size : n_train;
-    const int vbatch = n_val ? (o.batch_size < n_val ? o.batch_size : n_val) : 0;
-    if ((s = recur_model_ensure_batch(m, batch > vbatch ? batch : vbatch)) != RECUR_OK)
+    fit_run f = { .x = x, .y = y };
+    if ((s = plan_fit(m, opts, opts_size, n, &f)) != RECUR_OK)
         return s;
-    if (vbatch) {   /* plan the validation passes too, so no epoch allocates */
-        recur_model_set_inference(m, true);
-        s = recur_model_ensure_batch(m, vbatch);
-        recur_model_set_inference(m, false);
-        if (s != RECUR_OK)
-            return s;
-    }
-    int *perm = malloc(sizeof(int) * (size_t)n_train);
-    recur_epoch_log *hist = realloc(m->history, sizeof *hist * (size_t)o.epochs);
-    if (perm == NULL || hist == NULL) {
-        free(perm);
-        if (hist)
-            m->history = hist;
-        return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_fit: out of memory");
-    }
-    m->history = hist;
-    m->history_len = 0;
-    for (int i = 0; i < n_train; i++)
-        perm[i] = i;
-
-    const bool bar = o.verbose == 1 && isatty(fileno(stderr));
-    const int steps = (n_train + batch - 1) / batch, nm = n_metrics(m);
-    unsigned long long rng = o.seed * 0x9e3779b97f4a7c15ULL + 1;
-    float best = INFINITY;
-    int since_best = 0;
-    for (int epoch = 0; epoch < o.epochs; epoch++) {
-        const double t0 = now_seconds();
-        if (!o.no_shuffle)
-            for (int i = n_train - 1; i > 0; i--) {
-                int j = (int)(shuffle_next(&rng) % (unsigned long long)(i + 1));
-                int t = perm[i];
-                perm[i] = perm[j];
-                perm[j] = t;
-            }
-        if (o.verbose)
-            fprintf(stderr, "Epoch %d/%d%s", epoch + 1, o.epochs, bar ? "\n" : "");
-        double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
-        float mv[RECUR_MAX_METRICS] = { 0 };
-        for (int b = 0, b0 = 0; b0 < n_train; b++, b0 += batch) {
-            int rows = n_train - b0 < batch ? n_train - b0 : batch;
-            gather(m, x, y, perm, b0, rows);
-            double l;
-            s = recur_model_forward_batch(m, m->xb, rows);
-            if (s == RECUR_OK)
-                s = recur_model_loss_and_grads(m, m->xb, rows, m->yb, true, &l);
-            if (s != RECUR_OK) {
-                free(perm);
-                return s;
-            }
-            recur_model_metric_sums(m, rows, m->yb, sums, counts);
-            model_optimizer_step(m);
-            lsum += l * rows;
-            if (o.on_batch)
-                o.on_batch(epoch, b, (float)l, o.user);
-            if (bar) {
-                for (int k = 0; k < nm; k++)
-                    mv[k] = (float)(sums[k] / counts[k]);
-                progress_bar(m, b + 1, steps, now_seconds() - t0, (float)(lsum / (b0 + rows)), mv);
-            }
-        }
-        recur_epoch_log log = { .epoch = epoch, .loss = (float)(lsum / n_train),
-                                .val_loss = NAN, .n_metrics = nm };
-        for (int k = 0; k < nm; k++) {
-            log.metrics[k] = (float)(sums[k] / counts[k]);
-            log.val_metrics[k] = NAN;
-        }
-        if (n_val) {
-            s = evaluate_range(m, x, y, n_train, n_val, vbatch, &log.val_loss, log.val_metrics);
-            if (s != RECUR_OK) {
-                free(perm);
-                return s;
-            }
-        }
-        log.seconds = now_seconds() - t0;
-        m->history[m->history_len++] = log;
-        if (o.verbose) {
-            if (bar)
-                progress_bar(m, steps, steps, log.seconds, log.loss, log.metrics);
-            else
-                fprintf(stderr, " - %.1fs", log.seconds), print_values(m, stderr, log.loss, log.metrics, "");
-            if (n_val)
-                print_values(m, stderr, log.val_loss, log.val_metrics, "val_");
-            fputc('\n', stderr);
-        }
-        if (!isfinite(log.loss)) {
-            free(perm);
-            return recur_fail(RECUR_ERR_NUMERIC, "recur_model_fit: the loss became %g in epoch "
-                              "%d (try a lower learning rate or clipnorm)", (double)log.loss,
-                              epoch + 1);
-        }
-        if (o.on_epoch && o.on_epoch(&log, o.user))
-            break;
-        if (o.patience > 0) {
-            float monitored = n_val ? log.val_loss : log.loss;
-            if (monitored < best - o.min_delta) {
-                best = monitored;
-                since_best = 0;
-            } else if (++since_best >= o.patience) {
-                if (o.verbose)
-                    fprintf(stderr, "Epoch %d: early stopping\n", epoch + 1);
-                break;
-            }
-        }
-    }
-    free(perm);
-    return RECUR_OK;
+    s = run_epochs(m, &f);
+    free(f.perm);
+    return s;
 }
 
 #undef recur_model_fit
