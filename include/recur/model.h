@@ -12,8 +12,11 @@
  *   recur_model_fit(m, x, y, n, &f);
  *
  * Behaviour follows Keras 3 with the TensorFlow backend: initializers, optimizer update
- * rules and defaults, loss reductions, cross-entropy computed from the logits when the last
- * layer is a sigmoid/softmax Dense, "accuracy" resolved as Keras resolves it. */
+ * rules and defaults, loss reductions, every cross-entropy computed from the logits when
+ * the last layer is a sigmoid or softmax Dense, "accuracy" resolved from the shapes as
+ * Keras resolves it, masks (Embedding with mask_zero, Masking) carried to the recurrent
+ * layers and to the loss and metrics, and an Embedding's gradient taken per occurrence of
+ * a token by the optimizers, as Keras's TensorFlow optimizers take its slices. */
 #ifndef RECUR_MODEL_H
 #define RECUR_MODEL_H
 

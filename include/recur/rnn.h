@@ -70,9 +70,9 @@ RECUR_API recur_status recur_rnn_set_weights(recur_rnn *rnn, const float *kernel
 RECUR_API recur_status recur_rnn_get_weights(const recur_rnn *rnn, float *kernel,
                                              float *recurrent_kernel, float *bias);
 
-/* Plan memory for batches up to max_batch and sequences up to max_timesteps, so that later
- * forward/backward calls within those sizes never allocate. Optional: forward grows the
- * plan itself when it meets a larger shape. */
+/* Plan memory for batches up to max_batch and sequences up to max_timesteps, masked or
+ * not, so that later forward/backward calls within those sizes never allocate. Optional:
+ * forward grows the plan itself when it meets a larger shape. */
 RECUR_API recur_status recur_rnn_reserve(recur_rnn *rnn, int max_batch, int max_timesteps);
 
 /* Bytes of working memory (activations kept for backward, per-thread scratch) that a
