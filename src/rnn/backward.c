@@ -52,18 +52,6 @@ static void act_backward_rows(const recur_kernels *kt, recur_activation act, int
     }
 }
 
-/* The thread's active rows at step s: all of [b0, b1), or under a ragged mask the first
- * ones of its shard. */
-static int active_rows(const recur_rnn *r, int B, int b0, int b1, int s)
-{
-    if (!(r->mk.on && r->mk.ragged) || b1 <= b0)
-        return b1 - b0;
-    int lo, hi;
-    const int k = recur_rnn_shard(&r->plan, B, b0, &lo, &hi);
-    const int end = lo + recur_rnn_active(r, k, s, hi - lo);
-    return end < b0 ? 0 : (end < b1 ? end : b1) - b0;
-}
-
 /* dh (units [j0, j1)) of rows [b0, b1) += the gradient of their step-s output: dy[b, s],
  * and dy_last at the last step; nothing where that output is zeros. */
 static void add_output_gradients(const recur_rnn *r, int B, int T, int s, const float *dy,
@@ -147,7 +135,7 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     for (int s = T - 1; s >= 0; s--) {
-        const int rows = active_rows(r, B, sh->b0, sh->b1, s);
+        const int rows = recur_rnn_active_rows(r, B, sh->b0, sh->b1, s);
         const bool mine = rows > 0 && W > 0;
         float *g = recur_rnn_at(wg, s);
         const float *hp = recur_rnn_at(wh, s);
@@ -330,7 +318,7 @@ static void ragged_input_gradient(recur_rnn *r, int B, int T, float *dx, int b0,
     const int F = r->F, GH = r->G * r->H;
     const bool narrow = recur_rnn_narrow_input(r);
     for (int s = 0; s < T && !narrow; s++) {
-        const int rows = active_rows(r, B, b0, b1, s);
+        const int rows = recur_rnn_active_rows(r, B, b0, b1, s);
         if (rows == 0)
             continue;
         const int t = r->cfg.go_backwards ? T - 1 - s : s;

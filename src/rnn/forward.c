@@ -97,18 +97,6 @@ static void act_rows(const recur_kernels *kt, recur_activation act, int rows, in
         kt->act_forward((size_t)(j1 - j0), act, x + (size_t)b * H + j0, y + (size_t)b * H + j0);
 }
 
-/* The thread's active rows at absolute step S: all of [b0, b1), or under a ragged mask
- * the first ones of its shard. */
-static int active_rows(const recur_rnn *r, int B, int b0, int b1, int S)
-{
-    if (!(r->mk.on && r->mk.ragged) || b1 <= b0)
-        return b1 - b0;
-    int lo, hi;
-    const int k = recur_rnn_shard(&r->plan, B, b0, &lo, &hi);
-    const int end = lo + recur_rnn_active(r, k, S, hi - lo);
-    return end < b0 ? 0 : (end < b1 ? end : b1) - b0;
-}
-
 /* Ragged: rows [b0 + before, b0 + now) start their real steps at chunk step s (pre-
  * padding): their previous state is h0 (c0). */
 static void seed_joining_rows(const recur_rnn *r, int B, int s, int b0, int before, int now,
@@ -150,7 +138,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const int H = r->H, GH = r->G * r->H, b0 = sh->b0;
     const int j0 = sh->j0, j1 = sh->j1, W = j1 - j0;
     const bool ragged = r->mk.on && r->mk.ragged, general = r->mk.on && !ragged;
-    int before = s0 > 0 ? active_rows(r, B, sh->b0, sh->b1, s0 - 1) : 0;
+    int before = s0 > 0 ? recur_rnn_active_rows(r, B, sh->b0, sh->b1, s0 - 1) : 0;
     const recur_activation act = r->cfg.activation, ract = r->cfg.recurrent_activation;
     const recur_rnn_walk wg = recur_rnn_walk_of(r, RECUR_RGN_GATES, B, b0);
     const recur_rnn_walk wh = recur_rnn_walk_of(r, RECUR_RGN_HSEQ, B, b0);
@@ -160,7 +148,7 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
     for (int s = 0; s < steps; s++) {
-        const int rows = active_rows(r, B, sh->b0, sh->b1, s0 + s);
+        const int rows = recur_rnn_active_rows(r, B, sh->b0, sh->b1, s0 + s);
         const bool mine = rows > 0 && W > 0;
         float *g = recur_rnn_at(wg, s);
         const float *hp = recur_rnn_at(wh, s);

@@ -222,6 +222,18 @@ static inline float *recur_rnn_row(const recur_rnn *r, recur_rnn_rgn g, int batc
            (step * (size_t)(hi - lo) + (size_t)(b - lo)) * (size_t)rg->width;
 }
 
+/* Of rows [b0, b1) (inside one shard), how many are active at step s: all, or under a
+ * ragged mask those among the shard's first active ones. */
+static inline int recur_rnn_active_rows(const recur_rnn *r, int batch, int b0, int b1, int s)
+{
+    if (!(r->mk.on && r->mk.ragged) || b1 <= b0)
+        return b1 - b0;
+    int lo, hi;
+    const int k = recur_rnn_shard(&r->plan, batch, b0, &lo, &hi);
+    const int end = lo + recur_rnn_active(r, k, s, hi - lo);
+    return end < b0 ? 0 : (end < b1 ? end : b1) - b0;
+}
+
 /* Rows between one step and the next in the shard holding batch row b. */
 static inline int recur_rnn_step_rows(const recur_rnn *r, int batch, int b)
 {
