@@ -14,7 +14,7 @@
 size_t recur_rnn_mask_floats(int batch, int steps, int shards)
 {
     const size_t bytes = (size_t)batch * (size_t)steps;
-    const size_t ints = 6 * (size_t)batch + (size_t)shards * (size_t)steps;
+    const size_t ints = 6 * (size_t)batch + (size_t)(shards + 1) * (size_t)steps + 1;
     return recur_round_floats((bytes + 3) / 4) + recur_round_floats(ints);
 }
 
@@ -52,15 +52,18 @@ static void deal_rows(recur_rnn *r, int B, int T, const int *first, const int *c
     recur_rnn_mask *mk = &r->mk;
     const int S = r->plan.shards;
     int *order = mk->slot;   /* scratch for the sort; slot is filled after */
+    int *at = mk->active + (size_t)S * T;   /* T + 1 counters */
+    /* counting sort on T − count: stable, linear in B and T */
+    memset(at, 0, sizeof(int) * (size_t)(T + 1));
     for (int b = 0; b < B; b++)
-        order[b] = b;
-    for (int i = 1; i < B; i++) {   /* insertion sort: stable, B is a batch */
-        const int b = order[i];
-        int j = i;
-        for (; j > 0 && count[order[j - 1]] < count[b]; j--)
-            order[j] = order[j - 1];
-        order[j] = b;
+        at[T - count[b]]++;
+    for (int k = 0, sum = 0; k <= T; k++) {
+        const int n = at[k];
+        at[k] = sum;
+        sum += n;
     }
+    for (int b = 0; b < B; b++)
+        order[at[T - count[b]]++] = b;
     for (int i = 0; i < B; i++) {
         int lo, hi;
         recur_split_range(B, 1, i % S, S, &lo, &hi);
