@@ -19,6 +19,11 @@ typedef struct {
      * previous output (zeros at first), or zeros with zero_output. NULL: no mask. */
     const unsigned char *mask;
     bool zero_output;
+    /* Keras 3's dropout with recurrent_dropout (its cells' implementation 1): per batch row
+     * and gate block q, the input times in_mask[b, q] ([B, G, F]) in gate q's input product
+     * and the previous state times rec_mask[b, q] ([B, G, H]) in gate q's recurrent product
+     * (GRU reset_before: r ⊙ (h ⊙ rec_mask[b, 2])); the state itself unmasked. NULL: none. */
+    const double *in_mask, *rec_mask;
 } ref_config;
 
 static inline int ref_gates(const ref_config *c) { return c->cell == RECUR_LSTM ? 4 : c->cell == RECUR_GRU ? 3 : 1; }
@@ -55,10 +60,13 @@ static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, do
             const double *xt = in->x + ((size_t)b * c->T + t) * F;
             for (int g = 0; g < GH; g++) {
                 double a = 0, r = 0;
+                const size_t q = (size_t)b * G + (size_t)(g / H);   /* gate block's mask row */
                 for (int f = 0; f < F; f++)
-                    a += xt[f] * in->kernel[f * GH + g];
+                    a += xt[f] * (c->in_mask ? c->in_mask[q * F + f] : 1.0) *
+                         in->kernel[f * GH + g];
                 for (int k = 0; k < H; k++)
-                    r += h[k] * in->rec[k * GH + g];
+                    r += h[k] * (c->rec_mask ? c->rec_mask[q * H + k] : 1.0) *
+                         in->rec[k * GH + g];
                 if (!c->no_bias)
                     a += in->bias[g];
                 if (!c->no_bias && ref_bias_rows(c) == 2)
@@ -88,7 +96,8 @@ static void ref_forward(const ref_config *c, const ref_inputs *in, double *y, do
             } else {
                 /* reset before: hh = act(x·W_h + b_h + (r ⊙ h)·U_h) */
                 for (int j = 0; j < H; j++)
-                    rh[j] = ref_act(zx[H + j] + zh[H + j], c->rec_act) * h[j];
+                    rh[j] = ref_act(zx[H + j] + zh[H + j], c->rec_act) * h[j] *
+                            (c->rec_mask ? c->rec_mask[((size_t)b * G + 2) * H + j] : 1.0);
                 for (int j = 0; j < H; j++) {
                     double z = ref_act(zx[j] + zh[j], c->rec_act), u = 0;
                     for (int k = 0; k < H; k++)

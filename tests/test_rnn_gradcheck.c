@@ -20,18 +20,32 @@
 
 typedef enum { MASK_NONE, MASK_POST, MASK_PRE, MASK_RANDOM } mask_kind;
 
+typedef enum { DROP_NONE, DROP_STATES, DROP_BOTH } drop_kind;
+
 typedef struct {
     ref_config c;
     bool has_h0, has_c0;
     bool weights_only;   /* finite differences of the weight gradients only (long inputs) */
     mask_kind mask;
+    drop_kind drop;      /* recurrent dropout masks (and input ones), held fixed */
 } gc_case;
 
 typedef struct {
     size_t nx, ns, nk, nu, nb, ny;
     float *x, *h0, *c0, *kernel, *rec, *bias, *wy, *wh, *wc, *wl;
     unsigned char *mask;
+    float *in_mask, *rec_mask;       /* dropout [B, G, F], [B, G, H], or NULL */
+    double *in_mask_d, *rec_mask_d;  /* the same for the reference */
 } gc_data;
+
+/* Dropout masks as Keras draws them at rate 0.2: 0 or 1/0.8 = 1.25, exact in float. */
+static void make_drop_mask(test_rng *r, size_t n, float **f, double **d)
+{
+    *f = malloc(sizeof(float) * n);
+    *d = malloc(sizeof(double) * n);
+    for (size_t i = 0; i < n; i++)
+        (*d)[i] = (*f)[i] = rng_next(r) % 5 == 0 ? 0.0f : 1.25f;
+}
 
 /* A mask [B, T] in time order: padding after (post) or before (pre) a random length in
  * [0, T] (so some rows are empty and some full), or each step real with probability 0.7. */
@@ -76,6 +90,8 @@ static gc_data make_data(const ref_config *c, test_rng *r)
     d.wc = rnd(r, d.ns, -1, 1);
     d.wl = rnd(r, d.ns, -1, 1);
     d.mask = NULL;
+    d.in_mask = d.rec_mask = NULL;
+    d.in_mask_d = d.rec_mask_d = NULL;
     return d;
 }
 
@@ -83,6 +99,7 @@ static void free_data(gc_data *d)
 {
     free(d->x); free(d->h0); free(d->c0); free(d->kernel); free(d->rec); free(d->bias);
     free(d->wy); free(d->wh); free(d->wc); free(d->wl); free(d->mask);
+    free(d->in_mask); free(d->rec_mask); free(d->in_mask_d); free(d->rec_mask_d);
 }
 
 static double *to_double(const float *p, size_t n)
@@ -99,6 +116,8 @@ static double ref_loss(const gc_case *k, const gc_data *d, double *const p[6])
 {
     ref_config cm = k->c;
     cm.mask = d->mask;
+    cm.in_mask = d->in_mask_d;
+    cm.rec_mask = d->rec_mask_d;
     const ref_config *c = &cm;
     double *y = malloc(sizeof(double) * d->ny), *hl = malloc(sizeof(double) * d->ns);
     double *cl = malloc(sizeof(double) * d->ns);
@@ -129,6 +148,10 @@ static recur_rnn *make_layer(const gc_case *k, const gc_data *d)
     assert_int_equal(recur_rnn_create(&cfg, &rnn), RECUR_OK);
     assert_int_equal(recur_rnn_set_weights(rnn, d->kernel, d->rec, k->c.no_bias ? NULL : d->bias),
                      RECUR_OK);
+    if (k->drop != DROP_NONE) {
+        assert_int_equal(recur_rnn_plan_dropout(rnn, k->drop == DROP_BOTH), RECUR_OK);
+        recur_rnn_set_dropout(rnn, d->in_mask, d->rec_mask);
+    }
     return rnn;
 }
 
@@ -148,6 +171,12 @@ static void check_case(const gc_case *k, uint64_t seed)
     if (k->mask != MASK_NONE)
         d.mask = make_mask(k->mask, c->B, c->T, &r);
     cm.mask = d.mask;
+    if (k->drop != DROP_NONE)
+        make_drop_mask(&r, (size_t)c->B * ref_gates(c) * c->H, &d.rec_mask, &d.rec_mask_d);
+    if (k->drop == DROP_BOTH)
+        make_drop_mask(&r, (size_t)c->B * ref_gates(c) * c->F, &d.in_mask, &d.in_mask_d);
+    cm.in_mask = d.in_mask_d;
+    cm.rec_mask = d.rec_mask_d;
     recur_rnn *rnn = make_layer(k, &d);
 
     float *y = malloc(sizeof(float) * d.ny), *hl = malloc(sizeof(float) * d.ns);
@@ -172,8 +201,9 @@ static void check_case(const gc_case *k, uint64_t seed)
         ref_forward(c, &in, ry, rh, rc);
         for (size_t i = 0; i < d.ny; i++)
             if (!(fabs(y[i] - ry[i]) <= 1e-5 * (1 + fabs(ry[i]))))
-                fail_msg("%s act=%d/%d: y[%zu] = %.8g, reference %.8g", cell_name(c), c->act,
-                         c->rec_act, i, y[i], ry[i]);
+                fail_msg("%s act=%d/%d mask=%d drop=%d F=%d H=%d: y[%zu] = %.8g, reference "
+                         "%.8g", cell_name(c), c->act, c->rec_act, k->mask, k->drop, c->F, c->H,
+                         i, y[i], ry[i]);
         for (size_t i = 0; i < d.ns; i++) {
             if (!(fabs(hl[i] - rh[i]) <= 1e-5 * (1 + fabs(rh[i]))))
                 fail_msg("%s: h_last[%zu] = %.8g, reference %.8g", cell_name(c), i, hl[i], rh[i]);
@@ -223,11 +253,11 @@ static void check_case(const gc_case *k, uint64_t seed)
             if (kink && (fabs(an - right) <= 1e-3 * (1 + fabs(right)) ||
                          fabs(an - left) <= 1e-3 * (1 + fabs(left))))
                 continue;
-            fail_msg("%s act=%d rec_act=%d bwd=%d nobias=%d h0=%d mask=%d zero_out=%d B=%d "
-                     "T=%d F=%d H=%d: %s[%zu] = %.8g, finite difference %.8g (left %.8g, "
-                     "right %.8g)", cell_name(c), c->act, c->rec_act, c->go_backwards,
-                     c->no_bias, k->has_h0, k->mask, c->zero_output, c->B, c->T, c->F, c->H,
-                     names[a], i, an, fd, left, right);
+            fail_msg("%s act=%d rec_act=%d bwd=%d nobias=%d h0=%d mask=%d zero_out=%d "
+                     "drop=%d B=%d T=%d F=%d H=%d: %s[%zu] = %.8g, finite difference %.8g "
+                     "(left %.8g, right %.8g)", cell_name(c), c->act, c->rec_act,
+                     c->go_backwards, c->no_bias, k->has_h0, k->mask, c->zero_output, k->drop,
+                     c->B, c->T, c->F, c->H, names[a], i, an, fd, left, right);
         }
 
     /* backward consumed the forward: a second one is refused */
@@ -254,16 +284,16 @@ static void run_cell(recur_cell cell, bool reset_before)
         for (int ra = 0; ra < (gated ? 5 : 1); ra++, n++) {
             gc_case k = { { cell, 1 + n % 3, 1 + (n * 2) % 5, 1 + n % 3, 1 + n % 4,
                             all_acts[a], gated ? all_acts[ra] : RECUR_ACT_SIGMOID,
-                            n % 4 == 3, reset_before, n % 2 == 1, NULL, false },
-                          n % 3 != 0, n % 3 == 1, false, MASK_NONE };
+                            n % 4 == 3, reset_before, n % 2 == 1, NULL, false, NULL, NULL },
+                          n % 3 != 0, n % 3 == 1, false, MASK_NONE, DROP_NONE };
             check_case(&k, seed + (uint64_t)n);
         }
     /* every combination of the flags, Keras default activations, odd sizes */
     for (int flags = 0; flags < 16; flags++, n++) {
         gc_case k = { { cell, 3, 5, 2 + flags % 2, 3 + flags % 3, RECUR_ACT_TANH,
                         RECUR_ACT_SIGMOID, flags & 1, reset_before, (flags >> 1) & 1, NULL,
-                        false },
-                      (flags >> 2) & 1, (flags >> 3) & 1, false, MASK_NONE };
+                        false, NULL, NULL },
+                      (flags >> 2) & 1, (flags >> 3) & 1, false, MASK_NONE, DROP_NONE };
         check_case(&k, seed + (uint64_t)n);
     }
 }
@@ -283,11 +313,13 @@ static void test_larger_shapes(void **s)
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
     for (int i = 0; i < 4; i++) {
         gc_case k = { { cells[i], 19, 17, 9, 3, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
-                        i == 3, i == 1, NULL, false }, true, true, false, MASK_NONE };
+                        i == 3, i == 1, NULL, false, NULL, NULL }, true, true, false, MASK_NONE,
+                      DROP_NONE };
         check_case(&k, 77 + (uint64_t)i);
         for (int f = 2; f <= 9; f += 7) {
             gc_case g = { { cells[i], f, 3, 20, 40, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
-                            i == 3, false, NULL, false }, true, true, true, MASK_NONE };
+                            i == 3, false, NULL, false, NULL, NULL }, true, true, true,
+                          MASK_NONE, DROP_NONE };
             check_case(&g, 177 + (uint64_t)(i * 10 + f));
         }
     }
@@ -306,17 +338,44 @@ static void test_masked(void **s)
             for (int flags = 0; flags < 4; flags++, n++) {
                 gc_case k = { { cells[i], flags & 1 ? 9 : 2, 3 + n % 3, 5, 6, RECUR_ACT_TANH,
                                 RECUR_ACT_SIGMOID, n % 5 == 4, i == 3, (flags >> 1) & 1,
-                                NULL, n % 3 == 1 },
-                              n % 2 == 0, n % 4 == 0, false, (mask_kind)kind };
+                                NULL, n % 3 == 1, NULL, NULL },
+                              n % 2 == 0, n % 4 == 0, false, (mask_kind)kind, DROP_NONE };
                 check_case(&k, 5000 + (uint64_t)n);
             }
     for (int i = 0; i < 4; i++)
         for (int kind = MASK_POST; kind <= MASK_RANDOM; kind++, n++) {
             gc_case k = { { cells[i], 9, 17, 20, 12, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
-                            i == 3, kind == MASK_PRE, NULL, false }, true, true, true,
-                          (mask_kind)kind };
+                            i == 3, kind == MASK_PRE, NULL, false, NULL, NULL }, true, true,
+                          true, (mask_kind)kind, DROP_NONE };
             check_case(&k, 6000 + (uint64_t)n);
         }
+}
+
+/* Keras's recurrent dropout with fixed masks: every cell and GRU form, state masks alone
+ * and with input masks, unmasked and under each mask kind (which then take the general
+ * path), narrow and wide inputs, go_backwards and no_bias; and sizes past the GEMM tiles
+ * and the thread shards. */
+static void test_dropout(void **s)
+{
+    (void)s;
+    const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
+    int n = 0;
+    for (int i = 0; i < 4; i++)
+        for (int drop = DROP_STATES; drop <= DROP_BOTH; drop++)
+            for (int kind = MASK_NONE; kind <= MASK_RANDOM; kind++, n++) {
+                gc_case k = { { cells[i], n % 2 ? 9 : 2, 3 + n % 3, 4, 5, RECUR_ACT_TANH,
+                                RECUR_ACT_SIGMOID, n % 5 == 4, i == 3, n % 3 == 1, NULL,
+                                n % 4 == 2, NULL, NULL },
+                              n % 2 == 0, n % 3 == 0, false, (mask_kind)kind,
+                              (drop_kind)drop };
+                check_case(&k, 7000 + (uint64_t)n);
+            }
+    for (int i = 0; i < 4; i++, n++) {
+        gc_case k = { { cells[i], 19, 17, 20, 6, RECUR_ACT_TANH, RECUR_ACT_SIGMOID, false,
+                        i == 3, i == 1, NULL, false, NULL, NULL }, true, true, true,
+                      i % 2 ? MASK_RANDOM : MASK_NONE, DROP_BOTH };
+        check_case(&k, 7000 + (uint64_t)n);
+    }
 }
 
 int main(void)
@@ -328,6 +387,7 @@ int main(void)
         cmocka_unit_test(test_gru_reset_before),
         cmocka_unit_test(test_larger_shapes),
         cmocka_unit_test(test_masked),
+        cmocka_unit_test(test_dropout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,6 +49,7 @@ static float *rnd(test_rng *r, size_t n, float lo, float hi)
 typedef struct {
     int threads;
     bool ragged_off, inference, units, no_mask;
+    bool dropout;          /* recurrent dropout with input masks (fixed, rate 0.25) */
 } run_how;
 
 /* One forward and (unless inference) backward of case c on mask, with fixed data. */
@@ -76,6 +77,17 @@ static run_out run(const mcase *c, const uint8_t *mask, run_how how)
     float *h0 = rnd(&r, o.ns, -1, 1), *c0 = rnd(&r, o.ns, -1, 1);
     float *wy = rnd(&r, o.ny, -1, 1), *wl = rnd(&r, o.ns, -1, 1), *wh = rnd(&r, o.ns, -1, 1);
     assert_int_equal(recur_rnn_set_weights(rnn, k, u, b), RECUR_OK);
+    float *in_mask = NULL, *rec_mask = NULL;
+    if (how.dropout) {
+        in_mask = malloc(sizeof(float) * (size_t)c->B * G * c->F);
+        rec_mask = malloc(sizeof(float) * (size_t)c->B * GH);
+        for (size_t i = 0; i < (size_t)c->B * G * c->F; i++)
+            in_mask[i] = rng_next(&r) % 4 == 0 ? 0.0f : 4.0f / 3.0f;
+        for (size_t i = 0; i < (size_t)c->B * GH; i++)
+            rec_mask[i] = rng_next(&r) % 4 == 0 ? 0.0f : 4.0f / 3.0f;
+        assert_int_equal(recur_rnn_plan_dropout(rnn, true), RECUR_OK);
+        recur_rnn_set_dropout(rnn, in_mask, rec_mask);
+    }
     o.y = malloc(sizeof(float) * o.ny);
     o.y_last = malloc(sizeof(float) * o.ns);
     o.h_last = malloc(sizeof(float) * o.ns);
@@ -101,6 +113,7 @@ static run_out run(const mcase *c, const uint8_t *mask, run_how how)
         assert_int_equal(recur_rnn_get_grads(rnn, o.dk, o.du, nb ? o.db : NULL), RECUR_OK);
     }
     free(k); free(u); free(b); free(x); free(h0); free(c0); free(wy); free(wl); free(wh);
+    free(in_mask); free(rec_mask);
     recur_rnn_free(rnn);
     return o;
 }
@@ -234,6 +247,29 @@ static void test_masked_zeros(void **state)
         }
 }
 
+/* Recurrent dropout computes every row (no ragged path) and splits batch rows only, with
+ * the same bits on 1 to 3 threads, under every kind of padding and none. */
+static void test_dropout_threads(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int kind = PAD_POST; kind <= PAD_NONE; kind++) {
+            const mcase *c = &cases[i];
+            uint8_t *mask = make_mask((pad_kind)kind, c->B, c->T, 17 + i);
+            run_out one = run(c, mask, (run_how){ .threads = 1, .dropout = true });
+            assert_false(one.ragged);
+            for (int t = 2; t <= 3; t++)
+                for (int units = 0; units <= 1; units++) {
+                    run_out o = run(c, mask, (run_how){ .threads = t, .units = units,
+                                                        .dropout = true });
+                    same_bits("dropout across threads", &one, &o, true);
+                    free_out(&o);
+                }
+            free_out(&one);
+            free(mask);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_general_mask_threads_and_splits),
         cmocka_unit_test(test_full_mask_is_no_mask),
         cmocka_unit_test(test_masked_zeros),
+        cmocka_unit_test(test_dropout_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

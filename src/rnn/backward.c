@@ -115,6 +115,40 @@ static void zero_masked_gates(const recur_rnn *r, int B, int s, int b0, int b1, 
     }
 }
 
+/* Dropout: dh (+)= Σ_q (dsrc_q · U_qᵀ) ⊙ mask_q over the first `gates` gate blocks, for
+ * `rows` rows from internal row p0 (each gate's product first into DDROP slot 1). */
+static void dropped_state_gradient(const recur_rnn *r, int B, int p0, int rows, int gates,
+                                   const float *dsrc, bool accumulate, float *dh)
+{
+    const int H = r->H, GH = r->G * r->H;
+    float *t = recur_rnn_row(r, RECUR_RGN_DDROP, B, 1, p0);
+    for (int q = 0; q < gates; q++) {
+        recur_rnn_rec_gemm(r->kt, &(recur_rnn_step_product){
+            .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = 0, .j1 = H,
+            .a = dsrc + (size_t)q * H, .lda = GH, .upk = r->drop.ut[q], .out = t, .ldo = H });
+        recur_rnn_drop_add(r, p0, rows, q, t, dh, !accumulate && q == 0);
+    }
+}
+
+/* Dropout, GRU reset_before, part 2 of its gate backward: the r gate's gradient from
+ * drh ⊙ A_h (A_h = h_prev ⊙ mask_h, as forward used it) and dh += (drh ⊙ r) ⊙ mask_h. */
+static void dropped_gru_rb_bwd2(const recur_rnn *r, int B, int s, int p0, int rows,
+                                const recur_gru_rb_bwd_args *a)
+{
+    const int H = r->H, GH = r->G * r->H;
+    const float *A = recur_rnn_row(r, RECUR_RGN_HDROP, B, s, p0);
+    float *ah = recur_rnn_row(r, RECUR_RGN_DDROP, B, 0, p0);
+    float *t = recur_rnn_row(r, RECUR_RGN_DDROP, B, 1, p0);
+    for (int i = 0; i < rows; i++)
+        memcpy(ah + (size_t)i * H, A + (size_t)i * GH + 2 * H, (size_t)H * sizeof(float));
+    memset(t, 0, (size_t)rows * H * sizeof(float));
+    recur_gru_rb_bwd_args a2 = *a;
+    a2.h_prev = ah;
+    a2.dh_prev = t;
+    r->kt->gru_rb_bwd2(&a2);
+    recur_rnn_drop_add(r, p0, rows, 2, t, (float *)a->dh_prev, false);
+}
+
 /* Steps T-1 … 0. On exit the carries hold dh0 (and dc0). With a unit split each step
  * meets a barrier between the gate backward (which fills this thread's columns of dG) and
  * dh_prev = dG · Uᵀ (which reads all of them). */
@@ -134,6 +168,7 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
     const recur_rnn_walk wc = recur_rnn_walk_of(r, RECUR_RGN_CSEQ, B, b0);
     const recur_rnn_walk wtc = recur_rnn_walk_of(r, RECUR_RGN_TC, B, b0);
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
+    const bool drop = recur_rnn_dropping(r);   /* never with a unit split or ragged rows */
     for (int s = T - 1; s >= 0; s--) {
         const int rows = recur_rnn_active_rows(r, B, sh->b0, sh->b1, s);
         const bool mine = rows > 0 && W > 0;
@@ -190,7 +225,10 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
                     recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
                         .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = j0, .j1 = j1,
                         .a = g + 2 * H, .lda = GH, .upk = r->uht_pk, .out = drh, .ldo = H });
-                    kt->gru_rb_bwd2(&a);
+                    if (drop)
+                        dropped_gru_rb_bwd2(r, B, s, b0, rows, &a);
+                    else
+                        kt->gru_rb_bwd2(&a);
                 }
                 if (general)
                     zero_masked_gates(r, B, s, sh->b0, sh->b1, j0, j1, 0, 2);
@@ -204,7 +242,9 @@ static void recurrence_backward(const recur_rnn *r, int B, int T, const float *d
         if (sh->barrier) {
 #pragma omp barrier   /* dh_prev = dG · Uᵀ reads every unit of dG */
         }
-        if (mine) {
+        if (mine && drop) {
+            dropped_state_gradient(r, B, b0, rows, r->split_u ? 2 : r->G, dsrc, acc, dh);
+        } else if (mine) {
             const int K = r->split_u ? 2 * H : GH;
             recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
                 .rows = rows, .H = H, .K = K, .blocks = 1, .j0 = j0, .j1 = j1, .a = dsrc,
@@ -256,9 +296,16 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
     const float *dg = ws + r->plan.rgn[RECUR_RGN_GATES].off;
     if (w <= 0)
         return;
-    /* dW[F, GH] += xtᵀ · dG; for a narrow input, weighted column sums (a GEMM tile would be
-     * mostly padding), rows in order so the sums do not depend on threads */
-    if (recur_rnn_narrow_input(r)) {
+    /* dW[F, GH] += xtᵀ · dG (under input dropout masks, gate by gate with dU); for a narrow
+     * input, weighted column sums (a GEMM tile would be mostly padding), rows in order so
+     * the sums do not depend on threads */
+    if (recur_rnn_dropping(r))
+        recur_rnn_drop_weight_products(r, rows, j0, j1, work);
+    else
+        rec_weight_product(r, rows, j0, j1, work);
+    if (r->plan.x_masked) {
+        /* dW came with the gate-wise products */
+    } else if (recur_rnn_narrow_input(r)) {
         for (int f = 0; f < F; f++)
             kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, xt + f, (size_t)F, 0, 0,
                        r->dkernel + (size_t)f * GH + j0);
@@ -266,7 +313,6 @@ static void weight_gradients(recur_rnn *r, int B, int T, int j0, int j1, float *
         recur_sgemm(kt, F, w, rows, xt, F, true, dg + j0, GH, false, r->dkernel + j0, GH, true,
                     work);
     }
-    rec_weight_product(r, rows, j0, j1, work);
     if (r->bias_rows > 0) {
         /* db += column sums, rows in a fixed order so results do not depend on threads */
         kt->colsum((size_t)rows, (size_t)w, dg + j0, (size_t)GH, NULL, 0, 0, 0, r->dbias + j0);
@@ -290,6 +336,10 @@ static void input_gradient(recur_rnn *r, int B, int T, float *dx, int s, int b, 
     recur_rnn_shard(&r->plan, B, b, &lo, &hi);
     if (rows <= 0)
         return;
+    if (r->plan.x_masked) {   /* input dropout: gate by gate */
+        recur_rnn_drop_input_gradient(r, B, T, dx, s, b, rows, work);
+        return;
+    }
     float *dxt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b);
     if (!narrow)
         recur_sgemm_packed(r->kt, rows, F, GH, recur_rnn_row(r, RECUR_RGN_GATES, B, s, b), GH,

@@ -39,6 +39,17 @@ typedef struct {
 } recur_rnn_bwd_io;
 recur_status recur_rnn_backward_io(recur_rnn *r, const recur_rnn_bwd_io *io);
 
+/* Keras 3's dropout with recurrent_dropout (its cells' implementation 1), for the next
+ * forward and its backward: per batch row b and gate block q, the input of every step is
+ * multiplied by in_masks[b, q] ([B, G, F]; NULL: none) before gate q's input product, and
+ * the previous state by rec_masks[b, q] ([B, G, H]) before gate q's recurrent product; the
+ * state itself (GRU's blend, LSTM's carry) is not masked. Both arrays are read until the
+ * backward is done. NULL, NULL: no dropout. */
+void recur_rnn_set_dropout(recur_rnn *r, const float *in_masks, const float *rec_masks);
+/* Make the layer ready for recur_rnn_set_dropout (per-gate weight packings, the plan's
+ * room for masked operands); `inputs`: input masks come with every set of state masks. */
+recur_status recur_rnn_plan_dropout(recur_rnn *r, bool inputs);
+
 /* recur_rnn_reserve, also for masked calls when `masked`. */
 recur_status recur_rnn_reserve_for(recur_rnn *r, int max_batch, int max_timesteps, bool masked);
 

@@ -30,13 +30,16 @@
 static void stage_rows(const recur_rnn *r, int B, int T, int s0, int s, int b0, int b1,
                        const float *x)
 {
-    const int F = r->F, GH = r->G * r->H;
+    const int F = r->F, GH = r->G * r->H, XW = r->plan.x_width;
     const int t = r->cfg.go_backwards ? T - 1 - (s0 + s) : s0 + s;
     float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b0);
     for (int b = b0; b < b1; b++) {
-        const float *src = x + ((size_t)recur_rnn_batch_row(r, b) * T + t) * F;
-        float *out = xt + (size_t)(b - b0) * F;
-        if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
+        const int row = recur_rnn_batch_row(r, b);
+        const float *src = x + ((size_t)row * T + t) * F;
+        float *out = xt + (size_t)(b - b0) * XW;
+        if (r->plan.x_masked)   /* input dropout: a masked copy per gate */
+            recur_rnn_drop_stage(r, row, src, out);
+        else if (F <= 16)   /* a narrow row: a memcpy call would cost more than the copy */
             for (int f = 0; f < F; f++)
                 out[f] = src[f];
         else
@@ -54,7 +57,9 @@ static void project_rows(const recur_rnn *r, int B, int s, int b, int rows, floa
     const int F = r->F, GH = r->G * r->H;
     const float *xt = recur_rnn_row(r, RECUR_RGN_XT, B, s, b);
     float *gates = recur_rnn_row(r, RECUR_RGN_GATES, B, s, b);
-    if (r->bias_rows > 0)
+    if (r->plan.x_masked)
+        recur_rnn_drop_project(r, rows, xt, gates, work);
+    else if (r->bias_rows > 0)
         recur_sgemm_packed_bias(r->kt, rows, GH, F, xt, F, r->w_pk, r->bias, gates, GH, work);
     else
         recur_sgemm_packed(r->kt, rows, GH, F, xt, F, false, r->w_pk, gates, GH, false, work);
@@ -128,6 +133,22 @@ typedef struct {
     float *y, *y_last, *h_last, *c_last;
 } forward_io;
 
+/* Dropout: the recurrent products of the first `gates` gate blocks for `rows` rows from
+ * internal row p0, each from the previous state times that gate's mask (A [rows, G·H],
+ * kept for the weight gradients): out[:, q·H:(q+1)·H] (+)= A_q · U_q (+ rec_bias_q). */
+static void dropped_products(const recur_rnn *r, int p0, int rows, int gates, const float *hp,
+                             float *A, float *out, const float *rec_bias, bool accumulate)
+{
+    const int H = r->H, GH = r->G * r->H;
+    recur_rnn_drop_states(r, p0, rows, hp, A);
+    for (int q = 0; q < gates; q++)
+        recur_rnn_rec_gemm(r->kt, &(recur_rnn_step_product){
+            .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = 0, .j1 = H,
+            .a = A + (size_t)q * H, .lda = GH, .upk = r->drop.u[q], .out = out + (size_t)q * H,
+            .ldo = GH, .accumulate = accumulate,
+            .bias = rec_bias ? rec_bias + (size_t)q * H : NULL });
+}
+
 /* `steps` time steps of the chunk starting at s0. own_inputs (a narrow input under a batch
  * split, or a ragged batch): project this thread's rows step by step, so no other thread
  * is ever waited for (and a ragged batch projects only its active rows). */
@@ -147,6 +168,8 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
     const bool keep_tc = !r->inference;   /* act(c) is kept for backward */
     const recur_rnn_walk wq = recur_rnn_walk_of(r, RECUR_RGN_REC, B, b0);
     const recur_rnn_walk wrh = recur_rnn_walk_of(r, RECUR_RGN_RH, B, b0);
+    const bool drop = recur_rnn_dropping(r);   /* never with a unit split or ragged rows */
+    const recur_rnn_walk whd = recur_rnn_walk_of(r, RECUR_RGN_HDROP, B, b0);
     for (int s = 0; s < steps; s++) {
         const int rows = recur_rnn_active_rows(r, B, sh->b0, sh->b1, s0 + s);
         const bool mine = rows > 0 && W > 0;
@@ -161,9 +184,13 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
             if (!recur_rnn_narrow_input(r) && rows > 0)
                 project_rows(r, B, s, b0, rows, work);
         }
+        float *A = drop ? recur_rnn_at(whd, s) : NULL;   /* the masked previous states */
         switch (r->cfg.cell) {
         case RECUR_SIMPLE_RNN:
-            if (mine) {
+            if (mine && drop) {
+                dropped_products(r, b0, rows, 1, hp, A, g, NULL, true);
+                act_rows(kt, act, rows, H, j0, j1, g, h);
+            } else if (mine) {
                 recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
                     .rows = rows, .H = H, .K = H, .blocks = 1, .j0 = j0, .j1 = j1, .a = hp,
                     .lda = H, .upk = r->u_pk, .out = g, .ldo = H, .accumulate = true });
@@ -173,9 +200,13 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
             break;
         case RECUR_LSTM:
             if (mine) {
-                recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
-                    .rows = rows, .H = H, .K = H, .blocks = 4, .j0 = j0, .j1 = j1, .a = hp,
-                    .lda = H, .upk = r->u_pk, .out = g, .ldo = GH, .accumulate = true });
+                if (drop)
+                    dropped_products(r, b0, rows, 4, hp, A, g, NULL, true);
+                else
+                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                        .rows = rows, .H = H, .K = H, .blocks = 4, .j0 = j0, .j1 = j1,
+                        .a = hp, .lda = H, .upk = r->u_pk, .out = g, .ldo = GH,
+                        .accumulate = true });
                 recur_lstm_fwd_args a = {
                     .rows = rows, .units = W, .layout_units = H, .act = act, .rec_act = ract,
                     .gates = g + j0,
@@ -189,10 +220,14 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                 if (mine) {
                     float *q = recur_rnn_at(wq, s);
                     /* q = h_prev·U + b_rec: the bias added in the GEMM's epilogue */
-                    recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
-                        .rows = rows, .H = H, .K = H, .blocks = 3, .j0 = j0, .j1 = j1,
-                        .a = hp, .lda = H, .upk = r->u_pk, .out = q, .ldo = GH,
-                        .bias = r->bias_rows == 2 ? r->bias + GH : NULL });
+                    const float *rec_bias = r->bias_rows == 2 ? r->bias + GH : NULL;
+                    if (drop)
+                        dropped_products(r, b0, rows, 3, hp, A, q, rec_bias, false);
+                    else
+                        recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
+                            .rows = rows, .H = H, .K = H, .blocks = 3, .j0 = j0, .j1 = j1,
+                            .a = hp, .lda = H, .upk = r->u_pk, .out = q, .ldo = GH,
+                            .bias = rec_bias });
                     recur_gru_fwd_args a = {
                         .rows = rows, .units = W, .layout_units = H, .act = act,
                         .rec_act = ract, .gates = g + j0, .rec = q + j0, .rec_bias = NULL,
@@ -204,7 +239,17 @@ static void recurrence(const recur_rnn *r, int B, int T, int s0, int steps, cons
                 recur_gru_rb_fwd_args a = { .rows = rows, .units = W, .layout_units = H,
                                             .act = act, .rec_act = ract, .gates = g + j0,
                                             .h_prev = hp + j0, .rh = rh + j0, .h = h + j0 };
-                if (mine) {
+                if (mine && drop) {
+                    /* z and r from their masked states; rh = r ⊙ (h_prev ⊙ mask_h) */
+                    dropped_products(r, b0, rows, 2, hp, A, g, NULL, true);
+                    float *ah = recur_rnn_row(r, RECUR_RGN_DDROP, B, 0, b0);
+                    for (int i = 0; i < rows; i++)
+                        memcpy(ah + (size_t)i * H, A + (size_t)i * GH + 2 * H,
+                               (size_t)H * sizeof(float));
+                    recur_gru_rb_fwd_args a1 = a;
+                    a1.h_prev = ah;
+                    kt->gru_rb_fwd1(&a1);
+                } else if (mine) {
                     recur_rnn_rec_gemm(kt, &(recur_rnn_step_product){
                         .rows = rows, .H = H, .K = H, .blocks = 2, .j0 = j0, .j1 = j1,
                         .a = hp, .lda = H, .upk = r->u_pk, .out = g, .ldo = GH,

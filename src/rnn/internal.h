@@ -39,6 +39,8 @@ typedef enum {
     RECUR_RGN_FINAL_C,
     RECUR_RGN_SAVE_DH,         /* [B, H] masked backward: the carries of masked rows */
     RECUR_RGN_SAVE_DC,
+    RECUR_RGN_HDROP,           /* [steps, B, G·H]  dropout: h_prev ⊙ mask of each gate */
+    RECUR_RGN_DDROP,           /* [2, B, H] dropout: GRU's A_h, and one gate's dh part */
     RECUR_RGN_COUNT
 } recur_rnn_rgn;
 
@@ -64,6 +66,9 @@ typedef struct {
     size_t wpart_floats;       /* per-block partials when threads > 1 share those blocks */
     bool masked;               /* planned for masks: their tables, and (training) the
                                 * gathered rows of the weight gradients (src/rnn/mask.c) */
+    bool dropout;              /* planned for dropout masks (src/rnn/dropout.c) */
+    bool x_masked;             /* input dropout masks: xt holds a masked copy per gate */
+    int x_width;               /* floats per xt row: F, or G·F with input masks */
     recur_rnn_region rgn[RECUR_RGN_COUNT];
     size_t wpart, mask, gather, gemm, total;
 } recur_rnn_plan;
@@ -87,6 +92,17 @@ typedef struct {
     long long n;
     const float **xt, **h, **rh, **g, **q;
 } recur_rnn_gathered;
+
+/* Keras 3's recurrent dropout (src/rnn/dropout.c): per batch row, a mask per gate block
+ * for the previous state in that gate's recurrent product, and optionally one per gate for
+ * the input. The products run gate by gate on packings of each gate's columns. */
+typedef struct {
+    bool planned, inputs;      /* masks may come (and input masks): the packings exist */
+    float *block;              /* the packings below */
+    float *u[4], *ut[4];       /* U_q [H, H] and U_qᵀ packed */
+    float *w[4], *wt[4];       /* W_q [F, H] and W_qᵀ [H, F] packed (inputs) */
+    const float *in, *rec;     /* this forward's masks [B, G, F], [B, G, H], or NULL */
+} recur_rnn_dropout;
 
 /* How the recurrence is divided among threads (src/rnn/parallel.c); RECUR_SPLIT overrides. */
 typedef enum { RECUR_SPLIT_AUTO, RECUR_SPLIT_BATCH, RECUR_SPLIT_UNITS } recur_rnn_split;
@@ -116,6 +132,8 @@ struct recur_rnn {
     recur_rnn_plan plan;
     bool inference;            /* forward keeps no activations */
 
+    recur_rnn_dropout drop;
+
     /* the last forward, for backward */
     bool have_forward;
     int batch, steps, nthreads;
@@ -124,7 +142,7 @@ struct recur_rnn {
 };
 
 void recur_rnn_make_plan(const recur_rnn *rnn, int batch, int steps, int threads, bool masked,
-                         recur_rnn_plan *plan);
+                         bool dropout, recur_rnn_plan *plan);
 recur_status recur_rnn_ensure_workspace(recur_rnn *rnn, int batch, int steps, int threads,
                                         bool masked);
 
@@ -190,8 +208,46 @@ typedef struct {
 void recur_rnn_share_of(const recur_rnn *rnn, int batch, int tid, int nthreads,
                         recur_rnn_share *sh);
 
-/* F narrower than a GEMM row tile: the input products run as row updates and dots. */
-static inline bool recur_rnn_narrow_input(const recur_rnn *r) { return r->F < r->kt->mr; }
+/* F narrower than a GEMM row tile: the input products run as row updates and dots (not
+ * under input dropout masks, whose products run gate by gate). */
+static inline bool recur_rnn_narrow_input(const recur_rnn *r)
+{
+    return r->F < r->kt->mr && !r->plan.x_masked;
+}
+
+/* ---- dropout (src/rnn/dropout.c) ---- */
+/* This training forward (and its backward) applies dropout masks. */
+static inline bool recur_rnn_dropping(const recur_rnn *r)
+{
+    return !r->inference && r->drop.rec != NULL;
+}
+/* Training with dropout planned: the plan keeps to what the dropout products support (a
+ * batch split, every row computed, weight gradients in one pass). */
+static inline bool recur_rnn_drop_planned(const recur_rnn *r)
+{
+    return r->drop.planned && !r->inference;
+}
+/* Pack each gate's columns of the current weights (after every weight change). */
+void recur_rnn_pack_dropout(recur_rnn *r);
+/* A[i, q·H + j] = hp[i, j] · mask[b, q, j] for `rows` rows from internal row p0 (hp and A
+ * with row strides H and G·H). */
+void recur_rnn_drop_states(const recur_rnn *r, int p0, int rows, const float *hp, float *A);
+/* dh[i, j] (+)= t[i, j] · mask[b, q, j] for `rows` rows from internal row p0 (first: =). */
+void recur_rnn_drop_add(const recur_rnn *r, int p0, int rows, int q, const float *t, float *dh,
+                        bool first);
+/* xt row of batch row b: its G copies of x, each times the gate's input mask. */
+void recur_rnn_drop_stage(const recur_rnn *r, int b, const float *x, float *out);
+/* gates[rows, G·H] = bias + Σ_q xt_q · W_q for rows of G·F floats. */
+void recur_rnn_drop_project(const recur_rnn *r, int rows, const float *xt, float *gates,
+                            float *work);
+/* The weight products of dropout's gate-wise operands over `rows` time-major rows, columns
+ * [j0, j1): dU from the masked states (GRU reset_before's h gate from r ⊙ h_prev, as
+ * without dropout), dW from the masked inputs when input masks came. */
+void recur_rnn_drop_weight_products(const recur_rnn *r, int rows, int j0, int j1, float *work);
+/* dX of `rows` contiguous rows starting at step s, row p (one shard's, running on through
+ * the steps): Σ_q (dG_q · W_qᵀ) ⊙ mask_q, each gate's product first into its xt slice. */
+void recur_rnn_drop_input_gradient(recur_rnn *r, int B, int T, float *dx, int s, int p,
+                                   int rows, float *work);
 
 /* The batch shard holding row b: its index, and its rows [*lo, *hi). One shard holds all. */
 static inline int recur_rnn_shard(const recur_rnn_plan *p, int batch, int b, int *lo, int *hi)

@@ -168,6 +168,7 @@ void recur_rnn_free(recur_rnn *rnn)
     if (rnn == NULL)
         return;
     recur_free_aligned(rnn->packed);
+    recur_free_aligned(rnn->drop.block);
     recur_free_aligned(rnn->own);
     recur_free_aligned(rnn->ws);
     free(rnn);
@@ -204,6 +205,7 @@ static void pack_weights(recur_rnn *r)
         recur_pack_b(kt, H, H, r->rec_kernel + 2 * H, GH, false, r->uh_pk);
         recur_pack_b(kt, H, H, r->rec_kernel + 2 * H, GH, true, r->uht_pk);
     }
+    recur_rnn_pack_dropout(r);
 }
 
 recur_status recur_rnn_set_weights(recur_rnn *rnn, const float *kernel,
@@ -339,26 +341,30 @@ static void step_region(recur_rnn_plan *p, recur_rnn_rgn g, size_t steps, size_t
 }
 
 void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads, bool masked,
-                         recur_rnn_plan *p)
+                         bool dropout, recur_rnn_plan *p)
 {
     const int chunk = r->inference ? inference_chunk(batch, steps) : steps;
-    const size_t B = (size_t)batch, T = (size_t)chunk, F = (size_t)r->F, H = (size_t)r->H;
+    const size_t B = (size_t)batch, T = (size_t)chunk, H = (size_t)r->H;
     const size_t GH = (size_t)r->G * H;
     const bool gru_ra = r->cfg.cell == RECUR_GRU && !r->cfg.reset_before;
     const bool train = !r->inference;
     size_t at = 0;
     p->chunk = chunk;
     p->unit_split = recur_rnn_unit_split(r, batch, threads);
+    p->dropout = dropout && train;
+    p->x_masked = p->dropout && r->drop.inputs;
+    p->x_width = p->x_masked ? r->G * r->F : r->F;
+    const bool narrow = r->F < r->kt->mr && !p->x_masked;
     /* Narrow-input inference under a batch split projects each step's rows just before
      * the step and keeps nothing: one slot of step rows, reused, stays in L1 (one slot per
      * chunk step was written back and forth to L2 every step). */
-    p->step_slots = r->inference && recur_rnn_narrow_input(r) && !p->unit_split ? 1 : chunk;
+    p->step_slots = r->inference && narrow && !p->unit_split ? 1 : chunk;
     p->masked = masked;
     p->wgrad_blocked = train && !masked && recur_rnn_wgrad_blocked(r);
     p->shards = shard_count(r, batch, threads, p);
     const size_t S = (size_t)p->step_slots;
     const bool lstm = r->cfg.cell == RECUR_LSTM;
-    step_region(p, RECUR_RGN_XT, S, F, batch, true, &at);
+    step_region(p, RECUR_RGN_XT, S, (size_t)p->x_width, batch, true, &at);
     step_region(p, RECUR_RGN_GATES, S, GH, batch, true, &at);
     step_region(p, RECUR_RGN_REC, S, GH, batch, gru_ra, &at);      /* kept for backward */
     step_region(p, RECUR_RGN_RH, S, H, batch, r->split_u, &at);    /* kept for backward */
@@ -372,6 +378,8 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads, 
     step_region(p, RECUR_RGN_FINAL_C, 1, H, batch, masked && lstm, &at);
     step_region(p, RECUR_RGN_SAVE_DH, 1, H, batch, masked && train, &at);
     step_region(p, RECUR_RGN_SAVE_DC, 1, H, batch, masked && train && lstm, &at);
+    step_region(p, RECUR_RGN_HDROP, T, GH, batch, p->dropout, &at);
+    step_region(p, RECUR_RGN_DDROP, 2, H, batch, p->dropout, &at);
 #define REGION(field, n) do { p->field = at; at += recur_round_floats(n); } while (0)
     REGION(mask, masked ? recur_rnn_mask_floats(batch, steps, p->shards) : 0);
     REGION(gather, masked && train ? recur_rnn_gather_floats(r, batch, steps) : 0);
@@ -380,11 +388,11 @@ void recur_rnn_make_plan(const recur_rnn *r, int batch, int steps, int threads, 
     const recur_kernels *kt = r->kt;
     const int rows_all = (int)(T * B), iF = r->F, iH = r->H, iGH = (int)GH;
     size_t work = 0;
-    if (!recur_rnn_narrow_input(r))
+    if (!narrow)
         work = recur_gemm_work_floats(kt, rows_all, iGH, iF, false, true);   /* xt · W */
     if (train) {
         size_t w;
-        if (!recur_rnn_narrow_input(r)) {
+        if (!narrow) {
             w = recur_gemm_work_floats(kt, iF, iGH, rows_all, true, false);   /* dW */
             work = w > work ? w : work;
             w = recur_gemm_work_floats(kt, rows_all, iF, iGH, false, true);   /* dX */
@@ -424,7 +432,7 @@ recur_status recur_rnn_ensure_workspace(recur_rnn *r, int batch, int steps, int 
                                         bool masked)
 {
     recur_rnn_plan need;
-    recur_rnn_make_plan(r, batch, steps, threads, masked, &need);
+    recur_rnn_make_plan(r, batch, steps, threads, masked, recur_rnn_dropping(r), &need);
     recur_status s = grow_workspace(r, need.total);
     if (s == RECUR_OK)
         r->plan = need;   /* regions laid out for this shape, inside the capacity */
@@ -455,12 +463,13 @@ recur_status recur_rnn_reserve_for(recur_rnn *rnn, int max_batch, int max_timest
      * mask when masks may come. */
     size_t most = 0;
     for (int b = 1; b <= max_batch; b++)
-        for (int with_mask = 0; with_mask <= (int)masked; with_mask++) {
-            recur_rnn_plan p;
-            recur_rnn_make_plan(rnn, b, max_timesteps, recur_rnn_threads_for(rnn, b),
-                                with_mask, &p);
-            most = p.total > most ? p.total : most;
-        }
+        for (int with_mask = 0; with_mask <= (int)masked; with_mask++)
+            for (int drop = 0; drop <= (int)recur_rnn_drop_planned(rnn); drop++) {
+                recur_rnn_plan p;
+                recur_rnn_make_plan(rnn, b, max_timesteps, recur_rnn_threads_for(rnn, b),
+                                    with_mask, drop, &p);
+                most = p.total > most ? p.total : most;
+            }
     return grow_workspace(rnn, most);
 }
 
@@ -470,7 +479,7 @@ recur_status recur_rnn_workspace_size(const recur_rnn *rnn, int batch, int times
     if (rnn == NULL || bytes == NULL || batch < 1 || timesteps < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_rnn_workspace_size: bad argument");
     recur_rnn_plan p;
-    recur_rnn_make_plan(rnn, batch, timesteps, recur_rnn_threads_for(rnn, batch), false, &p);
+    recur_rnn_make_plan(rnn, batch, timesteps, recur_rnn_threads_for(rnn, batch), false, false, &p);
     *bytes = p.total * sizeof(float);
     return RECUR_OK;
 }

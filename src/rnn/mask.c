@@ -113,7 +113,9 @@ void recur_rnn_mask_prepare(recur_rnn *r, int B, int T, const uint8_t *mask)
         return;   /* every step real: the unmasked path, bit for bit */
     mk->on = true;
     mk->zero_output = r->cfg.zero_output_for_mask;
-    mk->ragged = runs && (post || pre) && !r->plan.unit_split && !r->ragged_off;
+    /* dropout computes every row: its masked operands are not kept in the ragged order */
+    mk->ragged = runs && (post || pre) && !r->plan.unit_split && !r->ragged_off &&
+                 !recur_rnn_dropping(r);
     if (mk->ragged) {
         deal_rows(r, B, T, first_b, count_b);
         return;

@@ -53,8 +53,8 @@ static int unit_split_shard_tiles(void)
 
 bool recur_rnn_unit_split(const recur_rnn *r, int batch, int threads)
 {
-    if (!units_possible(r, threads))
-        return false;
+    if (!units_possible(r, threads) || recur_rnn_drop_planned(r))
+        return false;   /* dropout's masked operands are made per batch row */
     switch (r->split) {
     case RECUR_SPLIT_BATCH: return false;
     case RECUR_SPLIT_UNITS: return true;

@@ -31,8 +31,10 @@ static int step_blocks_of(int steps) { return (steps + WGRAD_STEPS - 1) / WGRAD_
 
 bool recur_rnn_wgrad_blocked(const recur_rnn *r)
 {
+    if (recur_rnn_drop_planned(r))
+        return false;   /* dropout's gate-wise products run in one pass over all rows */
     /* the partials must stay small: 64 Ki floats of products per block */
-    const size_t wide_f = recur_rnn_narrow_input(r) ? 0 : (size_t)r->F;
+    const size_t wide_f = r->F < r->kt->mr ? 0 : (size_t)r->F;
     return ((size_t)r->H + wide_f) * (size_t)r->G * (size_t)r->H <= 65536;
 }
 

@@ -50,6 +50,7 @@ void recur_rnn_gather_rows(recur_rnn *r)
     gl->g = base + 2 * cap;
     gl->q = r->cfg.cell == RECUR_GRU && !r->split_u ? base + 3 * cap : NULL;
     gl->rh = r->split_u ? base + 3 * cap : NULL;
+    const bool drop = recur_rnn_dropping(r);
     long long n = 0;
     for (int s = 0; s < T; s++)
         for (int b = 0; b < B; b++) {
@@ -57,7 +58,8 @@ void recur_rnn_gather_rows(recur_rnn *r)
             if (!recur_rnn_real(r, p, s))
                 continue;
             gl->xt[n] = recur_rnn_row(r, RECUR_RGN_XT, B, s, p);
-            gl->h[n] = recur_rnn_row(r, RECUR_RGN_HSEQ, B, s, p);
+            /* under dropout the recurrent products' operands are the masked states */
+            gl->h[n] = recur_rnn_row(r, drop ? RECUR_RGN_HDROP : RECUR_RGN_HSEQ, B, s, p);
             gl->g[n] = recur_rnn_row(r, RECUR_RGN_GATES, B, s, p);
             if (gl->q)
                 gl->q[n] = recur_rnn_row(r, RECUR_RGN_REC, B, s, p);
@@ -66,6 +68,33 @@ void recur_rnn_gather_rows(recur_rnn *r)
             n++;
         }
     gl->n = n;
+}
+
+/* Dropout: products() gate by gate, each gate's columns from its own operands: A_q at
+ * column q·H of the gathered HDROP rows (GRU reset_before's h gate: r ⊙ A_h), and under
+ * input masks x_q at column q·F of the xt rows. */
+static void gate_products(const recur_rnn *r, long long q0, long long q1, int j0, int j1,
+                          float *du, float *dw, bool accumulate, float *work)
+{
+    const recur_kernels *kt = r->kt;
+    const recur_rnn_gathered *gl = &r->gather;
+    const int F = r->F, H = r->H, GH = r->G * r->H, k = (int)(q1 - q0);
+    const bool gatewise_x = r->plan.x_masked;
+    const float *const *dr = gl->q ? gl->q : gl->g;   /* GRU reset_after: dq */
+    for (int q = 0; q < r->G; q++) {
+        const int c0 = j0 > q * H ? j0 : q * H, c1 = j1 < (q + 1) * H ? j1 : (q + 1) * H;
+        if (c1 <= c0)
+            continue;
+        if (gl->rh && q == 2)
+            recur_sgemm_tn_gather(kt, H, c1 - c0, k, gl->rh + q0, 0, gl->g + q0, c0, du + c0,
+                                  GH, accumulate, work);
+        else
+            recur_sgemm_tn_gather(kt, H, c1 - c0, k, gl->h + q0, q * H, dr + q0, c0, du + c0,
+                                  GH, accumulate, work);
+        if (gatewise_x || !recur_rnn_narrow_input(r))
+            recur_sgemm_tn_gather(kt, F, c1 - c0, k, gl->xt + q0, gatewise_x ? q * F : 0,
+                                  gl->g + q0, c0, dw + c0, GH, accumulate, work);
+    }
 }
 
 /* Rows [q0, q1) of the list into columns [j0, j1) of du [H, GH], dw [F, GH], db
@@ -77,6 +106,10 @@ static void products(const recur_rnn *r, long long q0, long long q1, int j0, int
     const recur_kernels *kt = r->kt;
     const recur_rnn_gathered *gl = &r->gather;
     const int H = r->H, GH = r->G * r->H, w = j1 - j0, k = (int)(q1 - q0);
+    if (recur_rnn_dropping(r)) {
+        gate_products(r, q0, q1, j0, j1, du, dw, accumulate, work);
+        return;
+    }
     /* dW[F, GH] += xtᵀ · dG */
     if (!recur_rnn_narrow_input(r))
         recur_sgemm_tn_gather(kt, r->F, w, k, gl->xt + q0, 0, gl->g + q0, j0, dw + j0, GH,
