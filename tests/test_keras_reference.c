@@ -24,6 +24,7 @@
 typedef struct {
     char name[64], spec[256], loss[16], opt[16], metric[16];
     int T, F, batch, epochs;
+    int stateful;             /* the stateful protocol's batch (the generator's docstring) */
     float lr, momentum, clipnorm, global_clipnorm, clipvalue;
     bool train;
     int n;
@@ -46,6 +47,8 @@ static int read_case(FILE *fp, kcase *c)
             assert_int_equal(fscanf(fp, "%255s", c->spec), 1);
         } else if (strcmp(word, "shape") == 0) {
             assert_int_equal(fscanf(fp, "%d %d", &c->T, &c->F), 2);
+        } else if (strcmp(word, "stateful") == 0) {
+            assert_int_equal(fscanf(fp, "%d", &c->stateful), 1);
         } else if (strcmp(word, "compile") == 0) {
             assert_int_equal(fscanf(fp, "%15s %15s %f %f %15s %f %f %f", c->loss, c->opt,
                                     &c->lr, &c->momentum, c->metric, &c->clipnorm,
@@ -97,6 +100,43 @@ static recur_activation activation(const char *s)
     : strcmp(s, "hard_sigmoid") == 0 ? RECUR_ACT_HARD_SIGMOID : RECUR_ACT_LINEAR;
 }
 
+static recur_rnn_opts rnn_flags(const char *f)
+{
+    return (recur_rnn_opts){ .return_sequences = strchr(f, 's') != NULL,
+                             .go_backwards = strchr(f, 'b') != NULL,
+                             .reset_before = strchr(f, 'r') != NULL,
+                             .zero_output_for_mask = strchr(f, 'z') != NULL,
+                             .stateful = strchr(f, 't') != NULL,
+                             .dropout = strchr(f, 'D') ? 0.3f : 0.0f,
+                             .recurrent_dropout = strchr(f, 'R') ? 0.3f : 0.0f };
+}
+
+static recur_cell cell_of(const char *kind)
+{
+    return strcmp(kind, "lstm") == 0 ? RECUR_LSTM
+           : strcmp(kind, "gru") == 0 ? RECUR_GRU : RECUR_SIMPLE_RNN;
+}
+
+/* bi:CELL:UNITS:FLAGS:MERGE (FLAGS may be empty) */
+static recur_status add_bidirectional(recur_model *m, const char *tok)
+{
+    char cell[16] = "", units[16] = "", flags[16] = "", merge[16] = "";
+    const char *p = tok + 3;
+    char *dst[4] = { cell, units, flags, merge };
+    for (int i = 0; i < 4; i++) {
+        const char *end = i < 3 ? strchr(p, ':') : p + strlen(p);
+        assert_non_null(end);
+        snprintf(dst[i], 16, "%.*s", (int)(end - p), p);
+        p = end + 1;
+    }
+    const recur_merge_mode mm = strcmp(merge, "sum") == 0   ? RECUR_MERGE_SUM
+                                : strcmp(merge, "mul") == 0 ? RECUR_MERGE_MUL
+                                : strcmp(merge, "ave") == 0 ? RECUR_MERGE_AVE
+                                                            : RECUR_MERGE_CONCAT;
+    const recur_rnn_opts o = rnn_flags(flags);
+    return recur_model_add_bidirectional(m, cell_of(cell), atoi(units), &o, mm);
+}
+
 /* The generator's layer list (its docstring) as recur layers. */
 static recur_model *build(const kcase *c)
 {
@@ -109,7 +149,11 @@ static recur_model *build(const kcase *c)
         char kind[16] = "", a[16] = "", b[16] = "", d[16] = "";
         sscanf(tok, "%15[^:]:%15[^:]:%15[^:]:%15s", kind, a, b, d);
         recur_status s;
-        if (strcmp(kind, "emb") == 0) {
+        if (strcmp(kind, "bi") == 0) {
+            s = add_bidirectional(m, tok);
+        } else if (strcmp(kind, "dropout") == 0) {
+            s = recur_model_add_dropout(m, (float)atof(a));
+        } else if (strcmp(kind, "emb") == 0) {
             s = recur_model_add_embedding(m, atoi(a), atoi(b), strcmp(d, "1") == 0);
         } else if (strcmp(kind, "masking") == 0) {
             s = recur_model_add_masking(m, (float)atof(a));
@@ -120,10 +164,7 @@ static recur_model *build(const kcase *c)
         } else if (strcmp(kind, "gmp") == 0) {
             s = recur_model_add_global_max_pooling1d(m);
         } else {
-            recur_rnn_opts o = { .return_sequences = strchr(b, 's') != NULL,
-                                 .go_backwards = strchr(b, 'b') != NULL,
-                                 .reset_before = strchr(b, 'r') != NULL,
-                                 .zero_output_for_mask = strchr(b, 'z') != NULL };
+            const recur_rnn_opts o = rnn_flags(b);
             s = strcmp(kind, "lstm") == 0  ? recur_model_add_lstm(m, atoi(a), &o)
                 : strcmp(kind, "gru") == 0 ? recur_model_add_gru(m, atoi(a), &o)
                                            : recur_model_add_simple_rnn(m, atoi(a), &o);
@@ -191,6 +232,8 @@ static void check_eval(const kcase *c, recur_model *m, const float *x, const flo
         close_to(c, name, 1, metric[0], want[1], 2e-5, 0.5, &worst_pred);
 }
 
+static void check_weights_after(const kcase *c, recur_model *m);
+
 static void check_training(const kcase *c, recur_model *m, const float *x, int n)
 {
     size_t ny = 0, nl = 0;
@@ -205,6 +248,13 @@ static void check_training(const kcase *c, recur_model *m, const float *x, int n
     assert_int_equal(bl.n, (int)nl);
     for (int i = 0; i < bl.n; i++)
         close_to(c, "batch loss", (size_t)i, bl.v[i], want[i], 1e-4, 1e-2, &worst_loss);
+    check_weights_after(c, m);
+    check_eval(c, m, x, y, n, "eval_after");
+    free(y);
+}
+
+static void check_weights_after(const kcase *c, recur_model *m)
+{
     for (int w = 0; w < recur_model_num_weights(m); w++) {
         char name[16];
         size_t nw = 0;
@@ -217,8 +267,54 @@ static void check_training(const kcase *c, recur_model *m, const float *x, int n
             close_to(c, name, i, got[i], ref[i], 1e-3, 1e-2, &worst_weight);
         free(got);
     }
-    check_eval(c, m, x, y, n, "eval_after");
-    free(y);
+}
+
+/* predict x (B rows, one batch) and compare with the array `name`. */
+static void check_stateful_predict(const kcase *c, recur_model *m, const float *x,
+                                   const char *name)
+{
+    size_t np = 0;
+    const double *want = array(c, name, &np);
+    assert_non_null(want);
+    float *got = malloc(sizeof(float) * np);
+    assert_int_equal(recur_model_predict_in_batches(m, x, c->stateful, c->stateful, got),
+                     RECUR_OK);
+    for (size_t i = 0; i < np; i++)
+        close_to(c, name, i, got[i], want[i], 2e-5, 0.5, &worst_pred);
+    free(got);
+}
+
+/* The generator's stateful protocol: states carried from call to call, reset, and
+ * carried through training steps. */
+static void check_stateful(const kcase *c, recur_model *m)
+{
+    size_t n0 = 0, n1 = 0;
+    float *x0 = floats(c, "x0", &n0), *x1 = floats(c, "x1", &n1);
+    check_stateful_predict(c, m, x0, "p0");
+    check_stateful_predict(c, m, x1, "p1");
+    assert_int_equal(recur_model_reset_states(m), RECUR_OK);
+    check_stateful_predict(c, m, x1, "p2");
+    if (c->train) {
+        assert_int_equal(recur_model_reset_states(m), RECUR_OK);
+        size_t nl = 0;
+        const double *want = array(c, "losses", &nl);
+        assert_non_null(want);
+        for (int i = 0; i < 2; i++) {
+            char name[8];
+            size_t ny = 0;
+            snprintf(name, sizeof name, "y%d", i);
+            float *y = floats(c, name, &ny), loss = 0;
+            assert_int_equal(recur_model_train_step(m, i ? x1 : x0, y, c->stateful, &loss),
+                             RECUR_OK);
+            assert_int_equal(recur_model_apply_gradients(m), RECUR_OK);
+            close_to(c, "batch loss", (size_t)i, loss, want[i], 1e-4, 1e-2, &worst_loss);
+            free(y);
+        }
+        check_weights_after(c, m);
+        check_stateful_predict(c, m, x0, "p3");
+    }
+    free(x0);
+    free(x1);
 }
 
 static void test_keras_reference(void **state)
@@ -227,7 +323,7 @@ static void test_keras_reference(void **state)
     FILE *fp = fopen(RECUR_TEST_DATA_DIR "/keras_reference.txt", "r");
     assert_non_null(fp);
     kcase c;
-    int cases = 0, trained = 0;
+    int cases = 0, trained = 0, stateful = 0;
     while (read_case(fp, &c)) {
         recur_model *m = build(&c);
         recur_compile_opts o = c.train ? compile_opts(&c)
@@ -241,6 +337,12 @@ static void test_keras_reference(void **state)
             float *v = floats(&c, name, &nw);
             assert_int_equal(recur_model_set_weight(m, w, v, nw), RECUR_OK);
             free(v);
+        }
+        if (c.stateful) {
+            check_stateful(&c, m);
+            stateful++;
+            trained += c.train;
+            goto next;
         }
         size_t nx = 0, np = 0;
         float *x = floats(&c, "x", &nx);
@@ -257,16 +359,19 @@ static void test_keras_reference(void **state)
         }
         free(pred);
         free(x);
+    next:
         for (int i = 0; i < c.n; i++)
             free(c.values[i]);
         recur_model_free(m);
         cases++;
     }
     fclose(fp);
-    assert_int_equal(cases, 46);
-    assert_int_equal(trained, 18);
-    printf("%d Keras cases (%d trained); worst relative error: predictions and evaluate "
-           "%.1e, batch losses %.1e, weights %.1e\n", cases, trained, worst_pred, worst_loss,
+    assert_int_equal(cases, 109);
+    assert_int_equal(trained, 27);
+    assert_int_equal(stateful, 6);
+    printf("%d Keras cases (%d trained, %d stateful); worst relative error: predictions and evaluate "
+           "%.1e, batch losses %.1e, weights %.1e\n", cases, trained, stateful, worst_pred,
+           worst_loss,
            worst_weight);
 }
 

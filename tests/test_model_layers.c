@@ -75,6 +75,53 @@ static void emb_lstm_last(recur_model *m)
     assert_int_equal(recur_model_add_dense(m, 1, RECUR_ACT_LINEAR), RECUR_OK);
 }
 
+/* Dropout and Bidirectional: the gradients below are of one training step's fixed masks
+ * (the masks change with the optimizer step, not with the forward call). */
+static void emb_bi_lstm_dropout_bi_gru(recur_model *m)
+{
+    recur_rnn_opts lstm = { .return_sequences = true, .dropout = 0.3f,
+                            .recurrent_dropout = 0.2f };
+    recur_rnn_opts gru = { .recurrent_dropout = 0.25f };
+    assert_int_equal(recur_model_add_embedding(m, 7, 4, true), RECUR_OK);
+    assert_int_equal(recur_model_add_bidirectional(m, RECUR_LSTM, 3, &lstm, RECUR_MERGE_CONCAT),
+                     RECUR_OK);
+    assert_int_equal(recur_model_add_dropout(m, 0.4f), RECUR_OK);
+    assert_int_equal(recur_model_add_bidirectional(m, RECUR_GRU, 3, &gru, RECUR_MERGE_SUM),
+                     RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 3, RECUR_ACT_SOFTMAX), RECUR_OK);
+}
+
+static void masking_bi_rnn_mul_gap(recur_model *m)
+{
+    recur_rnn_opts seq = { .return_sequences = true, .dropout = 0.2f };
+    assert_int_equal(recur_model_add_masking(m, 0.0f), RECUR_OK);
+    assert_int_equal(recur_model_add_bidirectional(m, RECUR_SIMPLE_RNN, 4, &seq, RECUR_MERGE_MUL),
+                     RECUR_OK);
+    assert_int_equal(recur_model_add_global_average_pooling1d(m), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 1, RECUR_ACT_LINEAR), RECUR_OK);
+}
+
+static void dropout_bi_gru_ave(recur_model *m)
+{
+    recur_rnn_opts o = { .return_sequences = true, .reset_before = true, .dropout = 0.25f,
+                         .recurrent_dropout = 0.3f };
+    assert_int_equal(recur_model_add_dropout(m, 0.2f), RECUR_OK);
+    assert_int_equal(recur_model_add_bidirectional(m, RECUR_GRU, 4, &o, RECUR_MERGE_AVE),
+                     RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 2, RECUR_ACT_LINEAR), RECUR_OK);
+}
+
+static void emb_lstm_dropout_gru(recur_model *m)
+{
+    recur_rnn_opts lstm = { .return_sequences = true, .dropout = 0.3f };
+    recur_rnn_opts rnn = { .dropout = 0.2f, .recurrent_dropout = 0.3f };
+    assert_int_equal(recur_model_add_embedding(m, 7, 4, true), RECUR_OK);
+    assert_int_equal(recur_model_add_lstm(m, 4, &lstm), RECUR_OK);
+    assert_int_equal(recur_model_add_dropout(m, 0.5f), RECUR_OK);
+    assert_int_equal(recur_model_add_simple_rnn(m, 3, &rnn), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 1, RECUR_ACT_SIGMOID), RECUR_OK);
+}
+
 static const stack stacks[] = {
     { "Embedding → LSTM(seq) → GRU(seq, backwards) → Dense(softmax) per step", 6, 1, 6,
       RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, emb_lstm_gru_seq },
@@ -83,6 +130,15 @@ static const stack stacks[] = {
     { "Masking → GRU(reset_before, seq) → GMP → Dense(sigmoid)", 5, 2, 1,
       RECUR_LOSS_BINARY_CROSSENTROPY, masking_gru_gmp },
     { "Embedding → LSTM → Dense", 6, 1, 1, RECUR_LOSS_HUBER, emb_lstm_last },
+    { "Embedding → Bidirectional(LSTM, seq, dropout, recurrent_dropout) → Dropout → "
+      "Bidirectional(GRU, sum, recurrent_dropout) → Dense(softmax)", 6, 1, 1,
+      RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, emb_bi_lstm_dropout_bi_gru },
+    { "Masking → Bidirectional(SimpleRNN, seq, mul, dropout) → GAP → Dense", 5, 2, 1,
+      RECUR_LOSS_MSE, masking_bi_rnn_mul_gap },
+    { "Dropout → Bidirectional(GRU reset_before, seq, ave, both dropouts) → Dense per step", 5,
+      3, 10, RECUR_LOSS_MSE, dropout_bi_gru_ave },
+    { "Embedding → LSTM(seq, dropout) → Dropout → SimpleRNN(both dropouts) → Dense(sigmoid)",
+      6, 1, 1, RECUR_LOSS_BINARY_CROSSENTROPY, emb_lstm_dropout_gru },
 };
 
 static recur_model *make(const stack *st, recur_optimizer opt)

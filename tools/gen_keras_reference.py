@@ -22,8 +22,15 @@ Output: one block per case, read by tests/test_keras_reference.c:
                          (weights after training), eval_after
     end
 Layer list: emb:IN:OUT:MASK_ZERO, masking:VALUE, lstm|gru|rnn:UNITS[:FLAGS] with FLAGS
-letters s return_sequences, b go_backwards, r reset_after=False, z zero_output_for_mask;
-dense:UNITS:ACTIVATION, gap, gmp.
+letters s return_sequences, b go_backwards, r reset_after=False, z zero_output_for_mask,
+t stateful, D dropout=0.3, R recurrent_dropout=0.3; bi:CELL:UNITS:FLAGS:MERGE
+(Bidirectional, merge concat|sum|mul|ave); dropout:RATE; dense:UNITS:ACTIVATION, gap, gmp.
+
+Stateful cases ("stateful B" after "shape") follow one protocol of calls on batches of B
+rows, read by the test: p0 = predict(x0); p1 = predict(x1) (states carried from x0);
+reset; p2 = predict(x1) (from zero states); and when trained: reset, train_on_batch on
+(x0, y0) then (x1, y1) (losses, states carried), the weights after, p3 = predict(x0)
+(states carried from training).
 """
 import os
 import sys
@@ -35,24 +42,36 @@ import numpy as np  # noqa: E402
 import keras  # noqa: E402
 
 
-def build(spec, T, F):
-    layers = [keras.Input(shape=(T,) if spec.startswith("emb") else (T, F))]
+def rnn_layer(kind, units, flags):
+    kw = dict(return_sequences="s" in flags, go_backwards="b" in flags,
+              zero_output_for_mask="z" in flags, stateful="t" in flags,
+              dropout=0.3 if "D" in flags else 0.0,
+              recurrent_dropout=0.3 if "R" in flags else 0.0)
+    if kind == "gru":
+        kw["reset_after"] = "r" not in flags
+    cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
+           "rnn": keras.layers.SimpleRNN}[kind]
+    return cls(units, **kw)
+
+
+def build(spec, T, F, batch=None):
+    shape = (T,) if spec.startswith("emb") else (T, F)
+    first = keras.Input(batch_shape=(batch,) + shape) if batch else keras.Input(shape=shape)
+    layers = [first]
     for item in spec.split(","):
         p = item.split(":")
         kind = p[0]
-        if kind == "emb":
+        if kind == "bi":
+            layers.append(keras.layers.Bidirectional(rnn_layer(p[1], int(p[2]), p[3]),
+                                                     merge_mode=p[4]))
+        elif kind == "dropout":
+            layers.append(keras.layers.Dropout(float(p[1])))
+        elif kind == "emb":
             layers.append(keras.layers.Embedding(int(p[1]), int(p[2]), mask_zero=p[3] == "1"))
         elif kind == "masking":
             layers.append(keras.layers.Masking(mask_value=float(p[1])))
         elif kind in ("lstm", "gru", "rnn"):
-            flags = p[2] if len(p) > 2 else ""
-            kw = dict(return_sequences="s" in flags, go_backwards="b" in flags,
-                      zero_output_for_mask="z" in flags)
-            if kind == "gru":
-                kw["reset_after"] = "r" not in flags
-            cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU,
-                   "rnn": keras.layers.SimpleRNN}[kind]
-            layers.append(cls(int(p[1]), **kw))
+            layers.append(rnn_layer(kind, int(p[1]), p[2] if len(p) > 2 else ""))
         elif kind == "dense":
             layers.append(keras.layers.Dense(int(p[1]), activation=p[2]))
         elif kind == "gap":
@@ -156,6 +175,104 @@ def case(name, spec, T, F, x, seed, train=None, y=None):
     print("end")
 
 
+def reset_states(model):
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_states()
+
+
+def stateful_case(name, spec, T, F, xs, seed, train=None, ys=None):
+    """The stateful protocol of the docstring; xs = (x0, x1), each [B, T, F] (ids [B, T])."""
+    rng = np.random.default_rng(seed)
+    keras.utils.set_random_seed(seed)
+    B = xs[0].shape[0]
+    model = build(spec, T, F, batch=B)
+    ws = set_weights(model, rng)
+    print("case", name)
+    print("spec", spec)
+    print("shape", T, F)
+    print("stateful", B)
+    emb = spec.startswith("emb")
+    xin = [x.reshape(B, T) if emb else x for x in xs]
+    for i, x in enumerate(xs):
+        put(f"x{i}", x)
+    for i, w in enumerate(ws):
+        put(f"w{i}", w)
+    put("p0", model.predict(xin[0], batch_size=B, verbose=0))
+    put("p1", model.predict(xin[1], batch_size=B, verbose=0))
+    reset_states(model)
+    put("p2", model.predict(xin[1], batch_size=B, verbose=0))
+    if train:
+        loss, opt, lr = train
+        print("compile", loss, opt, lr, 0.0, "none", 0.0, 0.0, 0.0)
+        print("fit", B, 1)
+        model.compile(loss=loss_fn(loss), optimizer=optimizer(opt, lr, 0.0, (0, 0, 0)))
+        reset_states(model)
+        losses = []
+        for i, (x, y) in enumerate(zip(xin, ys)):
+            put(f"y{i}", y)
+            out = model.train_on_batch(x, y)
+            losses.append(out[0] if isinstance(out, list) else out)
+        put("losses", losses)
+        for i, w in enumerate(model.get_weights()):
+            put(f"after{i}", w)
+        put("p3", model.predict(xin[0], batch_size=B, verbose=0))
+    print("end")
+
+
+def wrappers(rng):
+    """Bidirectional (every merge mode, masked or not, sequences or last outputs), Dropout
+    and the recurrent dropout options at inference, and stateful calls."""
+    B, T = 6, 7
+    post, pre, anywhere = (ids(rng, B, T, 20, p) for p in ("post", "pre", "any"))
+    xn = rng.uniform(-1, 1, size=(B, 5, 3)).astype(np.float32)
+    seed = 40
+    for merge in ("concat", "sum", "mul", "ave"):
+        for cell, flags in (("lstm", "s"), ("gru", ""), ("rnn", "s"), ("gru", "rs")):
+            for pad, x in (("post", post), ("pre", pre), ("any", anywhere)):
+                case(f"bi_{merge}_{cell}{flags}_{pad}",
+                     f"emb:20:4:1,bi:{cell}:3:{flags}:{merge},dense:2:linear", T, 1, x, seed)
+                seed += 1
+        case(f"bi_{merge}_unmasked", f"bi:lstm:4:s:{merge},dense:1:linear", 5, 3, xn, seed)
+        seed += 1
+    case("bi_stacked", "emb:20:4:1,bi:gru:3:s:concat,bi:lstm:2::sum,dense:1:sigmoid", T, 1,
+         post, seed)
+    case("dropout_inference", "emb:20:4:1,dropout:0.5,lstm:3:sD,dropout:0.3,gru:3:DR,"
+         "dense:2:linear", T, 1, pre, seed + 1)
+    N = 12
+    xt = ids(rng, N, T, 9, "post", False)
+    case("train_bi_concat_adam", "emb:9:4:1,bi:lstm:3::concat,dense:1:sigmoid", T, 1, xt,
+         seed + 2, ("bce", "adam", 0.05, 0.0, "accuracy", 4, 2),
+         rng.integers(0, 2, size=(N, 1)).astype(np.float32))
+    case("train_bi_seq_mul_rmsprop", "emb:9:3:1,bi:gru:3:s:mul,dense:2:softmax", T, 1,
+         ids(rng, N, T, 9, "pre", False), seed + 3,
+         ("sparse_cce", "rmsprop", 0.02, 0.0, "accuracy", 6, 2),
+         rng.integers(0, 2, size=(N, T)).astype(np.float32))
+    case("train_bi_ave_sgd", "bi:rnn:3:s:ave,gap,dense:1:linear", 5, 3,
+         rng.uniform(-1, 1, size=(N, 5, 3)).astype(np.float32), seed + 4,
+         ("mse", "sgd", 0.1, 0.9, "mae", 4, 2),
+         rng.uniform(-1, 1, size=(N, 1)).astype(np.float32))
+    seed += 10
+    # stateful: numeric and masked inputs, each cell, Bidirectional
+    S = 4
+    xs = [rng.uniform(-1, 1, size=(S, 5, 2)).astype(np.float32) for _ in range(2)]
+    for cell in ("lstm", "gru", "rnn"):
+        stateful_case(f"stateful_{cell}", f"{cell}:3:t,dense:1:linear", 5, 2, xs, seed,
+                      ("mse", "adam", 0.05),
+                      [rng.uniform(-1, 1, size=(S, 1)).astype(np.float32) for _ in range(2)])
+        seed += 1
+    stateful_case("stateful_lstm_seq", "lstm:3:st,dense:2:linear", 5, 2, xs, seed,
+                  ("mse", "sgd", 0.1),
+                  [rng.uniform(-1, 1, size=(S, 5, 2)).astype(np.float32) for _ in range(2)])
+    xm = [ids(rng, S, T, 12, p, False) for p in ("post", "any")]
+    stateful_case("stateful_masked_gru", "emb:12:3:1,gru:4:t,dense:1:sigmoid", T, 1, xm,
+                  seed + 1, ("bce", "adam", 0.05),
+                  [rng.integers(0, 2, size=(S, 1)).astype(np.float32) for _ in range(2)])
+    stateful_case("stateful_bi", "emb:12:3:1,bi:lstm:3:st:concat,dense:1:linear", T, 1, xm,
+                  seed + 2, ("mse", "adam", 0.05),
+                  [rng.uniform(-1, 1, size=(S, T, 1)).astype(np.float32) for _ in range(2)])
+
+
 def main():
     print(f"# Keras {keras.__version__}, TensorFlow backend: tools/gen_keras_reference.py")
     rng = np.random.default_rng(2026)
@@ -238,6 +355,7 @@ def main():
                             ("clipvalue_adam", "adam", (0.0, 0.0, 0.004))):
         case(f"train_{name}", "emb:9:4:1,lstm:3,dense:1:sigmoid", T, 1, xt, 26,
              ("bce", opt, 0.05, 0.0, "accuracy", 4, 2) + clip, yb)
+    wrappers(rng)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,14 @@ typedef struct {
     bool return_sequences, go_backwards, no_bias, reset_before, no_unit_forget_bias;
     /* since 0.2 */
     bool zero_output_for_mask;   /* Keras RNN(zero_output_for_mask=True) */
+    /* Keras's rates, in [0, 1), applied in training only: the input (dropout) and the
+     * previous state (recurrent_dropout) are multiplied by masks drawn once per batch and
+     * held for every step. As Keras 3's cells: one input mask without recurrent_dropout;
+     * with it, a mask of each per gate (LSTM 4, GRU 3) for the input and for the state. */
+    float dropout, recurrent_dropout;
+    /* Keras stateful=True: each batch row's last states are the next call's initial states
+     * of that row, until recur_model_reset_states; the batch size is then fixed. */
+    bool stateful;
 } recur_rnn_opts;
 
 /* o may be NULL for all defaults. A recurrent layer needs a sequence as input: it cannot
@@ -73,6 +81,28 @@ RECUR_API recur_status recur_model_add_embedding(recur_model *m, int input_dim, 
                                                  bool mask_zero);
 /* Keras Masking: a step whose features all equal mask_value is masked (and zeroed). */
 RECUR_API recur_status recur_model_add_masking(recur_model *m, float mask_value);
+/* Keras Dropout(rate), rate in [0, 1): in training every element is zeroed with
+ * probability rate and the rest scaled by 1 / (1 − rate), a fresh draw per element and per
+ * step; in predict and evaluate it is the identity. Masks pass through. The draws come from
+ * the model's seed (recur_model_set_seed), the optimizer step and the layer's position, so
+ * a run is reproducible bit for bit at any thread count. */
+RECUR_API recur_status recur_model_add_dropout(recur_model *m, float rate);
+
+/* Keras Bidirectional(layer, merge_mode): a forward and a backward copy of the cell. */
+typedef enum { RECUR_MERGE_CONCAT = 0, RECUR_MERGE_SUM, RECUR_MERGE_MUL, RECUR_MERGE_AVE } recur_merge_mode;
+/* The backward copy reads each sequence from its end (under a mask, its real steps from
+ * the last); with return_sequences its outputs are put back in time order and, as Keras
+ * sets it, masked steps output zeros in both copies. Concat puts the forward half first.
+ * Weights in get_weights() order: the forward copy's, then the backward copy's. o as for
+ * recur_model_add_lstm (go_backwards must be false; stateful applies to both copies).
+ * The copies run side by side, each on its share of the model's threads. */
+RECUR_API recur_status recur_model_add_bidirectional_sized(recur_model *m, recur_cell cell,
+                                                           int units, const recur_rnn_opts *o,
+                                                           recur_merge_mode merge,
+                                                           size_t o_size);
+#define recur_model_add_bidirectional(m, cell, units, o, merge) \
+    recur_model_add_bidirectional_sized((m), (cell), (units), (o), (merge), sizeof(recur_rnn_opts))
+
 /* Keras GlobalAveragePooling1D: the mean over the real steps (over all steps without a
  * mask); consumes the mask. */
 RECUR_API recur_status recur_model_add_global_average_pooling1d(recur_model *m);
@@ -185,6 +215,8 @@ RECUR_API int recur_model_num_layers(const recur_model *m);
 /* One line per layer as model.summary() prints it, plus totals; written to buf (NUL-ended). */
 RECUR_API recur_status recur_model_summary(const recur_model *m, char *buf, size_t size);
 RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
+/* Keras model.reset_states(): the stateful layers start again from zero states. */
+RECUR_API recur_status recur_model_reset_states(recur_model *m);
 
 /* weights in Keras model.get_weights() order: per layer its weights in Keras's order
  * (recurrent: kernel, recurrent_kernel, bias; Dense: kernel, bias; Embedding: embeddings) */

@@ -58,14 +58,32 @@ typedef struct layer {
     layer_shape in, out;
     bool mask_in;             /* a mask arrives with the input */
     layer_mask_policy mask;
+    bool stateful;            /* carries states from call to call: a fixed batch size */
     int n_weights;
     layer_weight weights[LAYER_MAX_WEIGHTS];
     const recur_kernels *kt;
 } layer;
 
+/* Where a training forward draws its random masks (dropout): streams keyed by the model's
+ * seed, the optimizer step and the layer's position (src/core/philox.h), so a run is
+ * reproducible bit for bit at any thread count. */
+typedef struct {
+    unsigned long long seed, iteration;
+    int layer;
+} layer_random;
+
+/* Stream of purpose p (< LAYER_STREAMS) of the layer at position i. */
+#define LAYER_STREAMS 16
+static inline unsigned layer_stream(const layer_random *r, int purpose)
+{
+    return (unsigned)r->layer * LAYER_STREAMS + (unsigned)purpose;
+}
+
 /* One forward call over `batch` samples. */
 typedef struct {
     int batch;
+    bool training;            /* fit's forward: dropout is on (Keras training=True) */
+    layer_random random;
     const float *x;           /* [B, in] */
     const uint8_t *mask;      /* [B, in.steps] or NULL */
     float *y;                 /* [B, out] */
@@ -113,6 +131,12 @@ struct layer_ops {
     /* Inference mode: nothing is kept for backward. NULL: no difference. */
     void (*set_inference)(layer *L, bool inference);
     void (*set_threads)(layer *L, int threads);     /* NULL: single-threaded */
+    /* Stateful layers: forget the carried states; the rows they hold (0: none) and floats
+     * per row; copy them out; put rows of them back (a model file's). NULL: no states. */
+    void (*reset_states)(layer *L);
+    int (*held_states)(const layer *L, size_t *per_row);
+    void (*read_states)(const layer *L, float *out);
+    recur_status (*write_states)(layer *L, int rows, const float *in);
     /* The pre-activation of the output and its activation when the loss may start from it
      * (a sigmoid or softmax Dense), else NULL. */
     const float *(*logits)(const layer *L, const float *scratch, recur_activation *act);

@@ -6,7 +6,7 @@
 
 extern const layer_ops layer_dense_ops, layer_simple_rnn_ops, layer_lstm_ops, layer_gru_ops,
     layer_embedding_ops, layer_masking_ops, layer_global_average_pooling1d_ops,
-    layer_global_max_pooling1d_ops;
+    layer_global_max_pooling1d_ops, layer_dropout_ops, layer_bidirectional_ops;
 
 static const layer_ops *const kinds[] = {
     &layer_dense_ops,
@@ -17,6 +17,8 @@ static const layer_ops *const kinds[] = {
     &layer_masking_ops,
     &layer_global_average_pooling1d_ops,
     &layer_global_max_pooling1d_ops,
+    &layer_dropout_ops,
+    &layer_bidirectional_ops,
 };
 
 const layer_ops *layer_kind_by_tag(const char *tag)

@@ -12,6 +12,7 @@
 
 void recur_model_set_inference(recur_model *m, bool inference)
 {
+    m->inference = inference;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->ops->set_inference)
             m->layers[i]->ops->set_inference(m->layers[i], inference);
@@ -93,7 +94,9 @@ static recur_status forward(recur_model *m, const float *x, int batch)
     for (int i = 0; i < m->n_layers; i++) {
         layer *L = m->layers[i];
         model_acts *a = &m->acts[i];
-        const layer_fwd f = { .batch = batch, .x = in, .mask = mask, .y = a->y,
+        const layer_fwd f = { .batch = batch, .training = !m->inference,
+                              .random = { m->seed, (unsigned long long)m->iterations, i },
+                              .x = in, .mask = mask, .y = a->y,
                               .mask_out = a->mask_buf, .scratch = a->scratch,
                               .gemm_work = m->gemm_work };
         recur_status s = L->ops->forward(L, &f);

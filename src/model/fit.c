@@ -86,14 +86,26 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
     return RECUR_OK;
 }
 
-static recur_status batch_size_of(int batch_size, int n, const char *what, int *out)
+/* A stateful model's batches all have the same rows (its states are per row). */
+static recur_status check_stateful_batches(const recur_model *m, int n, int batch,
+                                           const char *what, const char *samples)
+{
+    if (!model_stateful(m) || n % batch == 0)
+        return RECUR_OK;
+    return recur_fail(RECUR_ERR_SHAPE, "%s: the model is stateful, so every batch must have "
+                      "the same rows, but %d %s do not divide into batches of %d", what, n,
+                      samples, batch);
+}
+
+static recur_status batch_size_of(const recur_model *m, int batch_size, int n, const char *what,
+                                  int *out)
 {
     if (batch_size < 0)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: batch_size must be >= 0 (0: %d), got %d",
                           what, DEFAULT_BATCH, batch_size);
     const int b = batch_size ? batch_size : DEFAULT_BATCH;
     *out = n < b ? n : b;
-    return RECUR_OK;
+    return check_stateful_batches(m, n, *out, what, "samples");
 }
 
 recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x, const float *y,
@@ -106,7 +118,7 @@ recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x, con
     if (y == NULL || loss == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: y and loss must not be NULL", what);
     int batch = 0;
-    if ((s = batch_size_of(batch_size, n, what, &batch)) != RECUR_OK)
+    if ((s = batch_size_of(m, batch_size, n, what, &batch)) != RECUR_OK)
         return s;
     recur_model_set_inference(m, true);
     s = recur_model_ensure_batch(m, batch);
@@ -139,7 +151,7 @@ recur_status recur_model_predict_in_batches(recur_model *m, const float *x, int 
     if (y == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: y is NULL", what);
     int batch = 0;
-    if ((s = batch_size_of(batch_size, n, what, &batch)) != RECUR_OK)
+    if ((s = batch_size_of(m, batch_size, n, what, &batch)) != RECUR_OK)
         return s;
     recur_model_set_inference(m, true);   /* nothing kept for backward */
     s = recur_model_ensure_batch(m, batch);
@@ -232,13 +244,26 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
                           "training samples of %d", (double)o->validation_split, n);
     f->batch = o->batch_size < f->n_train ? o->batch_size : f->n_train;
     f->vbatch = f->n_val ? (o->batch_size < f->n_val ? o->batch_size : f->n_val) : 0;
+    recur_status s = check_stateful_batches(m, f->n_train, f->batch, "recur_model_fit",
+                                            "training samples");
+    if (s == RECUR_OK && f->n_val && model_stateful(m)) {
+        /* the validation batches run on the same states, so they take the same rows */
+        f->vbatch = f->batch;
+        s = check_stateful_batches(m, f->n_val, f->batch, "recur_model_fit",
+                                   "validation samples");
+    }
+    if (s != RECUR_OK)
+        return s;
+    if (model_stateful(m) && !o->no_shuffle && o->verbose)
+        fprintf(stderr, "warning: shuffling the samples of a stateful model: each batch row "
+                        "then continues from another sample's states (set no_shuffle)\n");
     f->steps = (f->n_train + f->batch - 1) / f->batch;
     f->n_metrics = n_metrics(m);
     f->rng = o->seed * 0x9e3779b97f4a7c15ULL + 1;
     f->bar = o->verbose == 1 && isatty(fileno(stderr));
     f->best = INFINITY;
     f->since_best = 0;
-    recur_status s = recur_model_ensure_batch(m, f->batch > f->vbatch ? f->batch : f->vbatch);
+    s = recur_model_ensure_batch(m, f->batch > f->vbatch ? f->batch : f->vbatch);
     if (s == RECUR_OK && f->vbatch) {   /* plan the validation passes too: no epoch allocates */
         recur_model_set_inference(m, true);
         s = recur_model_ensure_batch(m, f->vbatch);

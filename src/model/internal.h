@@ -51,6 +51,7 @@ struct recur_model {
     bool compiled, initialized;
     recur_compile_opts copts;      /* defaults resolved */
     long long iterations;          /* optimizer steps taken */
+    bool inference;                /* predict/evaluate: no dropout, nothing kept for backward */
 
     int n_weights;
     model_weight weights[MODEL_MAX_WEIGHTS];
@@ -82,6 +83,8 @@ recur_status model_check_can_add(const recur_model *m, const char *what);
 /* A layer about to be added holds `params` weights: while loading a file, refuse it when
  * the file cannot hold them. */
 recur_status model_check_param_budget(recur_model *m, size_t params, const char *what);
+/* Some layer carries states from call to call. */
+bool model_stateful(const recur_model *m);
 /* Appends a built layer (ownership passes to the model). */
 void model_append(recur_model *m, layer *L);
 

@@ -60,6 +60,36 @@ static void compile_record(const recur_compile_opts *o, layer_config_writer *c)
     layer_config_put_int(c, "metrics", (int)o->metrics);
 }
 
+/* The states stateful layers carry: a count, then per layer holding some its index, rows,
+ * float count and the floats. */
+static void write_states(writer *w, const recur_model *m)
+{
+    int held = 0;
+    size_t per;
+    for (int i = 0; i < m->n_layers; i++)
+        held += m->layers[i]->ops->held_states &&
+                m->layers[i]->ops->held_states(m->layers[i], &per) > 0;
+    put_i32(w, held);
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *L = m->layers[i];
+        const int rows = L->ops->held_states ? L->ops->held_states(L, &per) : 0;
+        if (rows == 0)
+            continue;
+        const size_t n = (size_t)rows * per;
+        float *buf = malloc(n * sizeof(float));
+        if (buf == NULL) {
+            w->ok = false;
+            return;
+        }
+        L->ops->read_states(L, buf);
+        put_i32(w, i);
+        put_i32(w, rows);
+        put_u64(w, n);
+        put(w, buf, n * sizeof(float));
+        free(buf);
+    }
+}
+
 static void write_model(writer *w, const recur_model *m)
 {
     put(w, FORMAT_MAGIC, 8);
@@ -93,6 +123,7 @@ static void write_model(writer *w, const recur_model *m)
     const char *meta = recur_model_metadata(m);
     put_u64(w, strlen(meta));
     put(w, meta, strlen(meta));
+    write_states(w, m);
 }
 
 recur_status recur_model_save(const recur_model *m, const char *path)
@@ -261,6 +292,38 @@ static recur_status read_metadata(model_reader *r, recur_model *m)
     return s;
 }
 
+/* The stateful layers' states (absent in files from before they existed). */
+static recur_status read_states(model_reader *r, recur_model *m)
+{
+    if (r->at == r->n)
+        return RECUR_OK;
+    const int32_t held = model_read_i32(r);
+    if (!r->ok || held < 0 || held > m->n_layers)
+        return model_file_error(r->path, "bad count of layers with states");
+    int last = -1;
+    for (int k = 0; k < held; k++) {
+        const int32_t i = model_read_i32(r), rows = model_read_i32(r);
+        const uint64_t n = model_read_u64(r);
+        size_t per = 0;
+        layer *L = r->ok && i > last && i < m->n_layers ? m->layers[i] : NULL;
+        if (L == NULL || L->ops->held_states == NULL || !L->stateful)
+            return model_file_error(r->path, "states for a layer that carries none");
+        L->ops->held_states(L, &per);
+        if (rows < 1 || per == 0 || n != (uint64_t)rows * per || n > (r->n - r->at) / 4)
+            return model_file_error(r->path, "a layer's states do not match its shape");
+        float *buf = malloc((size_t)n * sizeof(float));
+        if (buf == NULL)
+            return recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_load: out of memory");
+        model_read(r, buf, (size_t)n * sizeof(float));
+        recur_status s = L->ops->write_states(L, rows, buf);
+        free(buf);
+        if (s != RECUR_OK)
+            return s;
+        last = i;
+    }
+    return RECUR_OK;
+}
+
 static recur_status parse_body(model_reader *r, recur_model *m, uint32_t version)
 {
     const int32_t nl = model_read_i32(r);
@@ -287,6 +350,8 @@ static recur_status parse_body(model_reader *r, recur_model *m, uint32_t version
     m->iterations = (long long)iterations;
     model_weights_changed(m);
     if ((s = read_metadata(r, m)) != RECUR_OK)
+        return s;
+    if (version >= 2 && (s = read_states(r, m)) != RECUR_OK)
         return s;
     return r->at == r->n ? RECUR_OK : model_file_error(r->path, "unexpected bytes after the model");
 }

@@ -68,6 +68,14 @@ recur_status model_check_param_budget(recur_model *m, size_t params, const char 
     return RECUR_OK;
 }
 
+bool model_stateful(const recur_model *m)
+{
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->stateful)
+            return true;
+    return false;
+}
+
 void model_append(recur_model *m, layer *L)
 {
     L->kt = m->kt;
@@ -83,6 +91,16 @@ recur_status recur_model_set_seed(recur_model *m, unsigned long long seed)
     if (m == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_seed: model is NULL");
     m->seed = seed;
+    return RECUR_OK;
+}
+
+recur_status recur_model_reset_states(recur_model *m)
+{
+    if (m == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_reset_states: model is NULL");
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->ops->reset_states)
+            m->layers[i]->ops->reset_states(m->layers[i]);
     return RECUR_OK;
 }
 
