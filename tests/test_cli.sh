@@ -66,7 +66,7 @@ grep -q "active ISA" "$work/out" && ok || bad "info: no ISA line"
 expect_ok "bench" "$recur" bench --batch 4 --steps 5 --units 8 --iters 2
 expect_ok "classify names" "$recur" fit --data "$data/names_train.csv" --test "$data/names_test.csv" --task classify --label-column label --text-column name --model gru:8,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/names.recur"
 grep -q "accuracy" "$work/out" && ok || bad "classify: no accuracy"
-for c in fit evaluate predict summary info bench; do expect_ok "$c --help" "$recur" $c --help; done
+for c in fit evaluate predict summary info bench generate; do expect_ok "$c --help" "$recur" $c --help; done
 
 # text: token ids through a vocabulary saved in the model
 {
@@ -96,6 +96,24 @@ expect_fail "mnist size" "a positive multiple of 785" "$recur" fit --data "$work
 { printf '\x0c'; head -c 784 /dev/zero; } > "$work/mnist_label.bin"
 expect_fail "mnist label" "record 0 has label 12" "$recur" fit --data "$work/mnist_label.bin" --format mnist --task classify --model lstm:8,dense:10:softmax --save "$work/out.recur"
 expect_ok "masking spec" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model masking:0,gru:4,dense:1 --epochs 1 --verbose 0 --save "$work/masking.recur"
+# Bidirectional and dropout
+expect_ok "bidirectional dropout" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --model embedding:8:mask_zero,bidirectional:lstm:4:seq:dropout=0.2:recurrent_dropout=0.1,dropout:0.3,bidirectional:gru:3:merge=sum,dense:1:sigmoid --epochs 2 --verbose 0 --save "$work/bi.recur"
+grep -q "bidirectional (Bidirectional)" "$work/out" && grep -q "bidirectional_1 (Bidirectional) *(None, 3) *234" "$work/out" && ok || bad "bidirectional: summary"
+expect_ok "bidirectional evaluate" "$recur" evaluate --load "$work/bi.recur" --data "$work/texts.csv"
+# next-token text: fit, the test report, generation
+gunzip -c "$data/pride_and_prejudice.txt.gz" | head -c 30000 > "$work/pp.txt"
+expect_ok "next-token fit" "$recur" fit --data "$work/pp.txt" --task next-token --tokens char --window 20 --test-split 0.1 --model embedding:8,lstm:16:seq,dense:vocab:softmax --epochs 1 --verbose 0 --save "$work/pp.recur"
+grep -q "bits/char" "$work/out" && grep -q "training on 1350 windows of 20 tokens" "$work/out" && ok || bad "next-token: report or windows: $(cat "$work/out")"
+expect_ok "next-token evaluate" "$recur" evaluate --load "$work/pp.recur" --data "$work/pp.txt"
+grep -q "bits/char" "$work/out" && ok || bad "next-token evaluate: no bits/char"
+expect_ok "generate" "$recur" generate --load "$work/pp.recur" --prompt "Mr. Darcy" --length 40 --seed 2 --top-k 5
+[[ $(head -c 9 "$work/out") == "Mr. Darcy" && $(wc -c < "$work/out") -eq 50 ]] && ok || bad "generate: prompt then 40 characters: $(cat "$work/out")"
+"$recur" generate --load "$work/pp.recur" --prompt "Mr. Darcy" --length 40 --seed 2 --top-k 5 > "$work/again" 2> /dev/null
+cmp -s "$work/out" "$work/again" && ok || bad "generate: the same seed gave another sample"
+expect_ok "generate greedy" "$recur" generate --load "$work/pp.recur" --prompt "The" --length 5 --temperature 0
+expect_ok "next-token words" "$recur" fit --data "$work/pp.txt" --task next-token --tokens word --window 8 --model embedding:8,gru:8:seq,dense:vocab:softmax --epochs 1 --verbose 0 --save "$work/ppw.recur"
+expect_ok "generate words" "$recur" generate --load "$work/ppw.recur" --prompt "it is a truth" --length 6 --seed 1
+expect_ok "stateful spec" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --test-split 0.1 --model lstm:4:stateful,dense:1 --batch-size 67 --no-shuffle --epochs 1 --verbose 0 --save "$work/stateful.recur"
 
 # ---- bad input ----
 printf 'year,v\n' > "$work/header_only.csv"
@@ -146,6 +164,24 @@ printf '\xff' | dd of="$work/flipped.recur" bs=1 seek=200 conv=notrunc 2> /dev/n
 expect_fail "corrupt model" "checksum" "$recur" evaluate --load "$work/flipped.recur" --data "$data/sunspots_yearly.csv"
 expect_fail "predict into a missing dir" "cannot create" "$recur" predict --load "$work/sun.recur" --data "$data/sunspots_yearly.csv" --out "$work/no/such/dir.csv"
 expect_fail "unknown command" "unknown command 'fitt'" "$recur" fitt
+expect_fail "spec dropout rate" "a rate must be a number in [0, 1)" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4:dropout=1.5,dense:1 "${out[@]}"
+expect_fail "dropout layer rate" "dropout takes one rate in [0, 1)" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model lstm:4,dropout:-1,dense:1 "${out[@]}"
+expect_fail "bidirectional around dense" "expected bidirectional:lstm|gru|rnn" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model bidirectional:dense:4,dense:1 "${out[@]}"
+expect_fail "bidirectional backwards" "goes backwards already" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model bidirectional:gru:4:go_backwards,dense:1 "${out[@]}"
+expect_fail "bidirectional merge" "merge= takes concat" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model bidirectional:gru:4:merge=max,dense:1 "${out[@]}"
+expect_fail "merge on a plain layer" "unknown option 'merge=sum'" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --model gru:4:merge=sum,dense:1 "${out[@]}"
+expect_fail "stateful batch" "do not divide into batches of 32" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model lstm:4:stateful,dense:1 --epochs 1 --verbose 0 "${out[@]}"
+expect_fail "next-token needs a sequence" "predicts the token after every step" "$recur" fit --data "$work/pp.txt" --task next-token --tokens char --model embedding:8,lstm:16,dense:vocab:softmax "${out[@]}"
+expect_fail "next-token without tokens" "--task next-token reads a plain text file with --tokens" "$recur" fit --data "$work/pp.txt" --task next-token --model lstm:4:seq,dense:4 "${out[@]}"
+expect_fail "next-token window" "too few for windows of 30000" "$recur" fit --data "$work/pp.txt" --task next-token --tokens char --window 30000 --model embedding:8,lstm:16:seq,dense:vocab:softmax "${out[@]}"
+printf 'a\0b\n' > "$work/nul.txt"
+expect_fail "next-token binary" "NUL byte" "$recur" fit --data "$work/nul.txt" --task next-token --tokens char --model embedding:8,lstm:16:seq,dense:vocab:softmax "${out[@]}"
+expect_fail "predict next-token" "use recur generate" "$recur" predict --load "$work/pp.recur" --data "$work/pp.txt" --out "$work/out.csv"
+expect_fail "generate length 0" "--length must be at least 1" "$recur" generate --load "$work/pp.recur" --prompt "The" --length 0
+expect_fail "generate unknown char" "character '~' is not in the model's vocabulary" "$recur" generate --load "$work/pp.recur" --prompt "a~b" --length 3
+expect_fail "generate unknown word" "word 'zyzzyva' is not in the model's vocabulary" "$recur" generate --load "$work/ppw.recur" --prompt "it is zyzzyva" --length 3
+expect_fail "generate with a classifier" "is not a next-token model" "$recur" generate --load "$work/names.recur" --prompt "ab" --length 3
+expect_fail "generate empty prompt" "no token to start from" "$recur" generate --load "$work/ppw.recur" --prompt "!!" --length 3
 # the model file from the first fit is untouched by every failure above
 cmp -s "$work/sun.recur" "$work/sun_before.recur" && ok || bad "model changed"
 

@@ -215,7 +215,15 @@ RECUR_API int recur_model_num_layers(const recur_model *m);
 /* One line per layer as model.summary() prints it, plus totals; written to buf (NUL-ended). */
 RECUR_API recur_status recur_model_summary(const recur_model *m, char *buf, size_t size);
 RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
-/* Keras model.reset_states(): the stateful layers start again from zero states. */
+/* A copy of m's layers and weights (not its optimizer state or carried states) for inputs
+ * of `timesteps` steps, every recurrent layer stateful or not as `stateful` says: Keras's
+ * recipe for running a trained model one step at a time (the same layers with
+ * stateful=True, then set_weights), e.g. to generate text, or for scoring a stateful
+ * model's samples independently. The copy has m's seed, threads, compile settings and
+ * metadata. */
+RECUR_API recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool stateful,
+                                           recur_model **out);
+/* Keras's reset_states on every layer: the stateful layers start again from zero states. */
 RECUR_API recur_status recur_model_reset_states(recur_model *m);
 
 /* weights in Keras model.get_weights() order: per layer its weights in Keras's order

@@ -51,7 +51,10 @@ bool atomic_commit(atomic_file *af);     /* flush, fsync, rename; false with mes
 void atomic_abort(atomic_file *af);
 
 /* ---- text: tokens and the vocabulary (text.c) ---- */
-typedef enum { TOKENS_NONE = 0, TOKENS_WORD, TOKENS_CHAR } cli_tokens;
+/* TOKENS_CHAR lower-cases (Keras TextVectorization's default standardization, as the
+ * classifiers use it); TOKENS_RAW_CHAR keeps every byte as written (--standardize none,
+ * the default of next-token models, whose text keeps its capitals). */
+typedef enum { TOKENS_NONE = 0, TOKENS_WORD, TOKENS_CHAR, TOKENS_RAW_CHAR } cli_tokens;
 
 typedef struct {
     char **tokens;               /* token id k + 2 (0 padding, 1 unknown) */
@@ -74,7 +77,7 @@ bool vocab_to_text(const cli_vocab *v, char **text, size_t *len);
 bool vocab_from_text(cli_vocab *v, const char *metadata);
 
 /* ---- datasets ---- */
-typedef enum { TASK_FORECAST = 1, TASK_CLASSIFY } cli_task;
+typedef enum { TASK_FORECAST = 1, TASK_CLASSIFY, TASK_NEXT_TOKEN } cli_task;
 
 typedef struct {
     cli_task task;
@@ -99,6 +102,8 @@ typedef struct {
     int *row;                    /* forecast: the CSV row of each target */
     double *raw_y;               /* forecast: targets in original units */
     double *last_x;              /* forecast: the last input value in original units */
+    float *stream;               /* next-token: the part's token ids in order */
+    int n_stream;
 } dataset;
 
 /* Parse data flags into spec (defaults filled). */
@@ -119,6 +124,22 @@ double unscale(const data_spec *s, double v);
 /* vocab_size: the input_dim of an embedding layer (0: the data has no vocabulary). */
 bool model_from_spec(const char *spec, int T, int F, int vocab_size, recur_model **out);
 
+/* ---- next-token prediction on plain text (next_token.c) ---- */
+/* The text of `path` (and `test_path`, or the last test_split of the file, cut at a line
+ * start) as token ids; training windows of s->window tokens, each step's target the token
+ * after it. for_fit builds the vocabulary from the training part. */
+bool load_next_token(data_spec *s, const char *path, const char *test_path, bool for_fit,
+                     dataset *train, dataset *test);
+/* The first token of text that the vocabulary lacks, into tok; false when there is none. */
+bool text_first_unknown(const cli_vocab *v, cli_tokens mode, const char *text, char *tok,
+                        size_t size);
+/* The text as token ids (unknown tokens 1); *ids is the caller's to free. */
+bool text_ids(const cli_vocab *v, cli_tokens mode, const char *text, float **ids, int *n);
+/* Cross-entropy on the test stream with every token predicted from all before it (a
+ * stateful copy of the model runs the stream in parallel pieces, window by window);
+ * prints it in nats and bits per token. Returns a command exit status. */
+int report_next_token(recur_model *m, const data_spec *s, const dataset *test);
+
 /* ---- forecasting baselines on the test set, in original units ---- */
 double baseline_naive_mse(const dataset *test);
 bool baseline_ar_mse(const dataset *train, const dataset *test, const data_spec *s, double *mse);
@@ -132,8 +153,12 @@ bool plot_history(const recur_model *m, const char *path);
 bool plot_forecast(recur_model *m, const data_spec *s, const dataset *train, const dataset *test,
                    const char *path);
 
-/* Loss and metrics on a test set; forecasting adds the MSE in original units beside the
- * naive and AR baselines (train may be NULL: no AR). Returns a command exit status. */
+/* A copy of the model whose recurrent layers carry no states: a stateful model's samples
+ * scored each from zero states, in batches of any size. NULL (with a message) on failure. */
+recur_model *independent_copy(const recur_model *m, int timesteps);
+/* Loss and metrics on a test set (of an independent copy); forecasting adds the MSE in
+ * original units beside the naive and AR baselines (train may be NULL: no AR); next-token
+ * the cross-entropy per token. Returns a command exit status. */
 int report_test(recur_model *m, const data_spec *s, const dataset *train, const dataset *test);
 
 /* ---- commands ---- */
@@ -143,5 +168,6 @@ int cmd_predict(cli_args *a);
 int cmd_summary(cli_args *a);
 int cmd_info(cli_args *a);
 int cmd_bench(cli_args *a);
+int cmd_generate(cli_args *a);
 
 #endif

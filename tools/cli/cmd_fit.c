@@ -16,10 +16,9 @@ static int parse_enum(const char *v, const char *const *names, int n)
 
 /* Test-set report: loss and metrics; forecasting adds the MSE in original units beside the
  * naive last-value and linear AR baselines. */
-int report_test(recur_model *m, const data_spec *s, const dataset *train, const dataset *test)
+static int report_samples(recur_model *m, const data_spec *s, const dataset *train,
+                          const dataset *test)
 {
-    if (test->n == 0)
-        return 0;
     float loss, metrics[RECUR_MAX_METRICS];
     if (recur_model_evaluate(m, test->x, test->y, test->n, &loss, metrics) != RECUR_OK)
         return cli_error("evaluate: %s", recur_last_error());
@@ -47,6 +46,29 @@ int report_test(recur_model *m, const data_spec *s, const dataset *train, const 
         printf(")\n");
     }
     return 0;
+}
+
+recur_model *independent_copy(const recur_model *m, int timesteps)
+{
+    recur_model *c;
+    if (recur_model_rebuild(m, timesteps, false, &c) != RECUR_OK)
+        return cli_error("%s", recur_last_error()), NULL;
+    return c;
+}
+
+int report_test(recur_model *trained, const data_spec *s, const dataset *train,
+                const dataset *test)
+{
+    if (s->task == TASK_NEXT_TOKEN)
+        return report_next_token(trained, s, test);
+    if (test->n == 0)
+        return 0;
+    recur_model *m = independent_copy(trained, s->timesteps);
+    if (m == NULL)
+        return 1;
+    const int rc = report_samples(m, s, train, test);
+    recur_model_free(m);
+    return rc;
 }
 
 static bool write_history(const recur_model *m, const char *path)
@@ -116,7 +138,15 @@ static bool new_model(const fit_flags *f, const data_spec *s, recur_model **out)
     recur_model_output_shape(m, &steps, &units);
     const char *bad = NULL;
     char msg[200];
-    if (steps != 0) {
+    const bool next = s->task == TASK_NEXT_TOKEN;
+    if (next) {
+        if (steps != s->timesteps || units != vocab) {
+            snprintf(msg, sizeof msg, "--task next-token predicts the token after every step: "
+                     "end with a sequence of %d steps of the %d-token vocabulary, e.g. "
+                     "...,lstm:256:seq,dense:vocab:softmax", s->timesteps, vocab);
+            bad = msg;
+        }
+    } else if (steps != 0) {
         bad = "the last layer returns a sequence; end with a layer without return_sequences, "
               "a pooling layer, or a dense layer after one";
     } else if (s->task == TASK_CLASSIFY && units != (s->classes == 2 ? 1 : s->classes) &&
@@ -136,9 +166,9 @@ static bool new_model(const fit_flags *f, const data_spec *s, recur_model **out)
     c.optimizer = f->opt ? (recur_optimizer)parse_enum(f->opt, opts, 3) : RECUR_ADAM;
     c.loss = f->loss ? (recur_loss)parse_enum(f->loss, losses, 6)
              : s->task == TASK_FORECAST ? RECUR_LOSS_MSE
-             : units == 1 ? RECUR_LOSS_BINARY_CROSSENTROPY
-                          : RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
-    c.metrics = s->task == TASK_CLASSIFY ? RECUR_METRIC_ACCURACY : RECUR_METRIC_MAE;
+             : units == 1 && !next ? RECUR_LOSS_BINARY_CROSSENTROPY
+                                   : RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+    c.metrics = s->task == TASK_FORECAST ? RECUR_METRIC_MAE : RECUR_METRIC_ACCURACY;
     char *meta = NULL;
     bool ok = false;
     if (bad)
@@ -219,8 +249,12 @@ int cmd_fit(cli_args *a)
     char summary[8192];
     if (recur_model_summary(m, summary, sizeof summary) == RECUR_OK)
         printf("%s", summary);
-    printf("training on %d samples of shape (%d, %d), testing on %d\n", train.n, train.T,
-           train.F, test.n);
+    if (s.task == TASK_NEXT_TOKEN)
+        printf("training on %d windows of %d tokens (%d tokens), testing on %d tokens\n",
+               train.n, train.T, train.n_stream, test.n_stream);
+    else
+        printf("training on %d samples of shape (%d, %d), testing on %d\n", train.n, train.T,
+               train.F, test.n);
     fflush(stdout);
     recur_fit_opts fo = { .epochs = f.epochs, .batch_size = f.batch,
                           .validation_split = (float)f.vsplit, .no_shuffle = f.no_shuffle,

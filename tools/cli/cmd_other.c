@@ -57,10 +57,16 @@ int cmd_predict(cli_args *a)
     int rc = 1, steps, units;
     recur_model_output_shape(m, &steps, &units);
     atomic_file af = { 0 };   /* aborted on any failure below: no partial file survives */
+    recur_model *scored = s.task == TASK_NEXT_TOKEN ? NULL : independent_copy(m, s.timesteps);
+    if (scored == NULL) {
+        if (s.task == TASK_NEXT_TOKEN)
+            cli_error("predict: a next-token model writes text: use recur generate");
+        goto out;
+    }
     for (int part = 0; part < 2; part++) {
         dataset *d = part ? &test : &train;
         float *pred = malloc(sizeof(float) * (size_t)(d->n ? d->n : 1) * units);
-        if (d->n && recur_model_predict(m, d->x, d->n, pred) != RECUR_OK) {
+        if (d->n && recur_model_predict(scored, d->x, d->n, pred) != RECUR_OK) {
             free(pred);
             cli_error("predict: %s", recur_last_error());
             goto out;
@@ -96,6 +102,7 @@ int cmd_predict(cli_args *a)
 out:
     if (rc != 0)
         atomic_abort(&af);
+    recur_model_free(scored);
     dataset_free(&train);
     dataset_free(&test);
     data_spec_free(&s);

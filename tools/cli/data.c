@@ -26,6 +26,7 @@ bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
 {
     const char *task = NULL, *format = NULL, *column = NULL, *label = NULL, *text = NULL;
     const char *scale = NULL, *tokens = NULL, *padding = NULL, *truncating = NULL;
+    const char *standardize = NULL;
     s->test_split = 0.2;
     s->max_tokens = 20000;
     s->pre_pad = s->pre_truncate = true;
@@ -33,7 +34,7 @@ bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
         !arg_str(a, "column", &column) || !arg_str(a, "label-column", &label) ||
         !arg_str(a, "text-column", &text) || !arg_str(a, "scale", &scale) ||
         !arg_str(a, "tokens", &tokens) || !arg_str(a, "padding", &padding) ||
-        !arg_str(a, "truncating", &truncating) ||
+        !arg_str(a, "truncating", &truncating) || !arg_str(a, "standardize", &standardize) ||
         !arg_int(a, "max-tokens", 3, 1 << 20, &s->max_tokens) ||
         !arg_int(a, "window", 1, 100000, &s->window) ||
         !arg_int(a, "horizon", 1, 100000, &s->horizon) ||
@@ -43,19 +44,39 @@ bool data_spec_from_args(cli_args *a, data_spec *s, bool for_fit)
         return false;
     if (!for_fit)
         return true;   /* evaluate/predict take the rest from the model */
-    bool word = true;
+    bool word = true, lower = true;
+    if (task == NULL ||
+        (strcmp(task, "forecast") && strcmp(task, "classify") && strcmp(task, "next-token")))
+        return cli_error("--task must be forecast, classify or next-token"), false;
+    s->task = strcmp(task, "forecast") == 0   ? TASK_FORECAST
+              : strcmp(task, "classify") == 0 ? TASK_CLASSIFY : TASK_NEXT_TOKEN;
+    const bool next = s->task == TASK_NEXT_TOKEN;
+    lower = !next;   /* a text to continue keeps its capitals */
     if (!pick("tokens", tokens, "word", "char", &word) ||
         !pick("padding", padding, "pre", "post", &s->pre_pad) ||
-        !pick("truncating", truncating, "pre", "post", &s->pre_truncate))
+        !pick("truncating", truncating, "pre", "post", &s->pre_truncate) ||
+        !pick("standardize", standardize, "lower", "none", &lower))
         return false;
-    s->tokens = tokens ? (word ? TOKENS_WORD : TOKENS_CHAR) : TOKENS_NONE;
+    s->tokens = !tokens ? TOKENS_NONE : word ? TOKENS_WORD : lower ? TOKENS_CHAR : TOKENS_RAW_CHAR;
+    if (standardize && !(tokens && !word))
+        return cli_error("--standardize applies to --tokens char (words are always lower-cased, "
+                         "without punctuation)"), false;
+    if (next) {
+        if (!tokens || text || padding || truncating || format || column || label)
+            return cli_error("--task next-token reads a plain text file with --tokens word|char "
+                             "(and --window N); it takes no CSV columns, padding or format"),
+                   false;
+        if (s->window == 0)
+            s->window = 100;
+        s->horizon = 1;
+        snprintf(s->format, sizeof s->format, "text");
+        snprintf(s->scale, sizeof s->scale, "none");
+        return true;
+    }
     if ((tokens || padding || truncating) && !text)
         return cli_error("--tokens, --padding and --truncating read a --text-column"), false;
     if ((padding || truncating) && !tokens)
         return cli_error("--padding and --truncating apply to --tokens word|char"), false;
-    if (task == NULL || (strcmp(task, "forecast") && strcmp(task, "classify")))
-        return cli_error("--task must be forecast or classify"), false;
-    s->task = strcmp(task, "forecast") == 0 ? TASK_FORECAST : TASK_CLASSIFY;
     snprintf(s->format, sizeof s->format, "%s", format ? format : "csv");
     if (strcmp(s->format, "csv") && strcmp(s->format, "mnist"))
         return cli_error("--format must be csv or mnist"), false;
@@ -140,8 +161,9 @@ bool data_spec_from_text(const char *text, data_spec *s)
         if (strcmp(k, "pre_pad") == 0) s->pre_pad = atoi(v) != 0;
         if (strcmp(k, "pre_truncate") == 0) s->pre_truncate = atoi(v) != 0;
     }
-    if ((s->task != TASK_FORECAST && s->task != TASK_CLASSIFY) ||
-        (int)s->tokens < TOKENS_NONE || s->tokens > TOKENS_CHAR)
+    if ((s->task != TASK_FORECAST && s->task != TASK_CLASSIFY && s->task != TASK_NEXT_TOKEN) ||
+        (int)s->tokens < TOKENS_NONE || s->tokens > TOKENS_RAW_CHAR ||
+        (s->task == TASK_NEXT_TOKEN && (s->tokens == TOKENS_NONE || s->window < 1)))
         return cli_error("the model's data settings are damaged"), false;
     if (s->tokens && !vocab_from_text(&s->words, text))
         return false;
@@ -175,7 +197,7 @@ static bool alloc_set(dataset *d, int n, int T, int F, int outputs, bool forecas
 
 void dataset_free(dataset *d)
 {
-    free(d->x); free(d->y); free(d->row); free(d->raw_y); free(d->last_x);
+    free(d->x); free(d->y); free(d->row); free(d->raw_y); free(d->last_x); free(d->stream);
     memset(d, 0, sizeof *d);
 }
 
@@ -458,6 +480,8 @@ static bool load_sets(data_spec *s, const char *path, const char *test_path, boo
 {
     if (s->task == TASK_FORECAST)
         return load_forecast(s, path, for_fit, train, test);
+    if (s->task == TASK_NEXT_TOKEN)
+        return load_next_token(s, path, test_path, for_fit, train, test);
     dataset all;
     if (!load_classify(s, path, for_fit, test_path ? 0.0 : s->test_split, &all))
         return false;

@@ -14,21 +14,26 @@ static const char *usage =
     "  summary   layers, output shapes and parameter counts\n"
     "  info      version, CPU features, ISA and threads\n"
     "  bench     per-cell throughput of one layer shape\n"
+    "  generate  continue a prompt with a next-token model\n"
     "\n"
     "recur COMMAND --help shows the flags of a command.\n";
 
 static const char *help_fit =
-    "recur fit --data FILE --task forecast|classify --model SPEC [flags]\n"
+    "recur fit --data FILE --task forecast|classify|next-token --model SPEC [flags]\n"
     "recur fit --data FILE --load MODEL [flags]            (resume training)\n"
     "\n"
     "model\n"
     "  --model SPEC        layers, comma-separated:\n"
     "                        lstm|gru|rnn:UNITS[:OPTION]...  OPTION an activation (tanh relu\n"
     "                          sigmoid linear hard_sigmoid), rec=ACTIVATION, return_sequences\n"
-    "                          (seq), go_backwards, no_bias, reset_before (gru), zero_output\n"
-    "                        dense:UNITS[:ACTIVATION]        (also softmax)\n"
+    "                          (seq), go_backwards, no_bias, reset_before (gru), zero_output,\n"
+    "                          stateful, dropout=RATE, recurrent_dropout=RATE\n"
+    "                        bidirectional:lstm|gru|rnn:UNITS[:OPTION]...  also\n"
+    "                          merge=concat|sum|mul|ave (default concat)\n"
+    "                        dense:UNITS[:ACTIVATION]        (also softmax; UNITS vocab: the\n"
+    "                                                        vocabulary's size)\n"
     "                        embedding:DIM[:mask_zero]       first layer, with --tokens\n"
-    "                        masking[:VALUE]  gap  gmp       (global average / max pooling)\n"
+    "                        masking[:VALUE]  dropout:RATE  gap  gmp  (global avg / max pooling)\n"
     "                      e.g. lstm:64:seq,lstm:32,dense:1   embedding:64:mask_zero,lstm:64,dense:1:sigmoid\n"
     "data\n"
     "  --data FILE         CSV with a header line (or MNIST records with --format mnist)\n"
@@ -43,6 +48,10 @@ static const char *help_fit =
     "            padded to --max-length N (default: the longest training text) with\n"
     "            --padding pre|post and cut with --truncating pre|post (both pre, as\n"
     "            Keras's pad_sequences); the vocabulary is saved in the model\n"
+    "  next-token: --data FILE.txt, plain text, with --tokens char|word; windows of --window N\n"
+    "            tokens (100), each step's target the token after it; --standardize none|lower\n"
+    "            (char tokens; next-token default none: capitals kept); the test part starts at\n"
+    "            a line start; its score predicts every token from all before it\n"
     "training\n"
     "  --epochs N (10) --batch-size N (32) --optimizer adam|sgd|rmsprop --lr X --clipnorm X\n"
     "  --loss mse|mae|huber|binary_crossentropy|sparse_categorical_crossentropy\n"
@@ -56,6 +65,8 @@ static const char *help_other =
     "recur predict  --load MODEL --data FILE [--test FILE] --out FILE.csv\n"
     "recur summary  --load MODEL | --model SPEC --input T,F [--vocab-size N]\n"
     "recur info\n"
+    "recur generate --load MODEL --prompt TEXT --length N [--temperature T (1; 0: most likely)]\n"
+    "               [--top-k K] [--seed S] [--threads N (1)]\n"
     "recur bench    [--cell lstm|gru|rnn] [--batch 32] [--steps 100] [--features 1] [--units 50]\n"
     "               [--threads N] [--iters 20]   (RECUR_ISA=... picks the ISA)\n";
 
@@ -69,6 +80,7 @@ int main(int argc, char **argv)
         { "fit", cmd_fit, NULL }, { "evaluate", cmd_evaluate, NULL },
         { "predict", cmd_predict, NULL }, { "summary", cmd_summary, NULL },
         { "info", cmd_info, NULL }, { "bench", cmd_bench, NULL },
+        { "generate", cmd_generate, NULL },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) != 0)

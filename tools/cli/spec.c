@@ -2,10 +2,14 @@
  *   lstm|gru|rnn:UNITS[:OPTION]...  OPTION: an activation (tanh relu sigmoid linear
  *                                   hard_sigmoid), rec=ACTIVATION, return_sequences (or
  *                                   seq), go_backwards, no_bias, reset_before (GRU),
- *                                   zero_output (masked steps output zeros)
- *   dense:UNITS[:ACTIVATION]        ACTIVATION also softmax
+ *                                   zero_output (masked steps output zeros), stateful,
+ *                                   dropout=RATE, recurrent_dropout=RATE
+ *   bidirectional:lstm|gru|rnn:UNITS[:OPTION]...  the same options (not go_backwards) and
+ *                                   merge=concat|sum|mul|ave (default concat)
+ *   dense:UNITS[:ACTIVATION]        ACTIVATION also softmax; UNITS `vocab`: the vocabulary
  *   embedding:DIM[:mask_zero]       first layer, over --tokens ids (input_dim: the vocabulary)
  *   masking[:VALUE]                 VALUE a number, default 0
+ *   dropout:RATE                    Keras Dropout
  *   gap | gmp                       global average / max pooling over time
  * Exactly this grammar: an empty layer, an unknown or repeated option, or two activations
  * is an error naming the layer and the field. */
@@ -56,27 +60,48 @@ static bool units_of(const layer_text *l, const char *what, int *units)
     return true;
 }
 
-static bool add_recurrent(recur_model *m, const layer_text *l)
+/* A rate in [0, 1) after "name=" in opt; false (with a message) otherwise. */
+static bool rate_of(const layer_text *l, const char *opt, float *out)
 {
-    int units;
-    if (!units_of(l, "UNITS", &units))
-        return false;
-    recur_rnn_opts o = { 0 };
-    bool seen[8] = { false };   /* act, rec, seq, bwd, no_bias, reset_before, zero_output */
-    for (int i = 2; i < l->n; i++) {
+    char *end;
+    errno = 0;
+    const double v = strtod(strchr(opt, '=') + 1, &end);
+    if (errno || *end || end == strchr(opt, '=') + 1 || !(v >= 0.0 && v < 1.0)) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "'%s': a rate must be a number in [0, 1)", opt);
+        return layer_error(l, msg);
+    }
+    *out = (float)v;
+    return true;
+}
+
+static const char *const merges[] = { "concat", "sum", "mul", "ave" };
+
+/* The options of a recurrent layer from field `first` on; merge= only for Bidirectional. */
+static bool rnn_options(const layer_text *l, int first, bool bidirectional, recur_rnn_opts *o,
+                        recur_merge_mode *merge)
+{
+    /* act, rec, seq, bwd, no_bias, reset_before, zero_output, stateful, dropout,
+     * recurrent_dropout, merge */
+    bool seen[11] = { false };
+    static const char *const flags[] = { "return_sequences", "go_backwards", "no_bias",
+                                         "reset_before", "zero_output", "stateful" };
+    for (int i = first; i < l->n; i++) {
         const char *opt = l->field[i];
         const bool rec = strncmp(opt, "rec=", 4) == 0;
         const int a = parse_act(rec ? opt + 4 : opt);
         int which = rec ? 1 : a > 0 ? 0 : -1;
         if (a == RECUR_ACT_SOFTMAX)
             return layer_error(l, "softmax is for dense layers");
-        if (which < 0) {
-            static const char *const flags[] = { "return_sequences", "go_backwards", "no_bias",
-                                                 "reset_before", "zero_output" };
-            for (int f = 0; f < 5; f++)
-                if (strcmp(opt, flags[f]) == 0 || (f == 0 && strcmp(opt, "seq") == 0))
-                    which = 2 + f;
-        }
+        for (int f = 0; f < 6 && which < 0; f++)
+            if (strcmp(opt, flags[f]) == 0 || (f == 0 && strcmp(opt, "seq") == 0))
+                which = 2 + f;
+        if (which < 0 && strncmp(opt, "dropout=", 8) == 0)
+            which = 8;
+        if (which < 0 && strncmp(opt, "recurrent_dropout=", 18) == 0)
+            which = 9;
+        if (which < 0 && bidirectional && strncmp(opt, "merge=", 6) == 0)
+            which = 10;
         if (which < 0 || (rec && a <= 0)) {
             char msg[160];
             snprintf(msg, sizeof msg, "unknown option '%s'", opt);
@@ -90,21 +115,66 @@ static bool add_recurrent(recur_model *m, const layer_text *l)
         }
         seen[which] = true;
         switch (which) {
-        case 0: o.activation = (recur_activation)a; break;
-        case 1: o.recurrent_activation = (recur_activation)a; break;
-        case 2: o.return_sequences = true; break;
-        case 3: o.go_backwards = true; break;
-        case 4: o.no_bias = true; break;
-        case 5: o.reset_before = true; break;
-        default: o.zero_output_for_mask = true; break;
+        case 0: o->activation = (recur_activation)a; break;
+        case 1: o->recurrent_activation = (recur_activation)a; break;
+        case 2: o->return_sequences = true; break;
+        case 3: o->go_backwards = true; break;
+        case 4: o->no_bias = true; break;
+        case 5: o->reset_before = true; break;
+        case 6: o->zero_output_for_mask = true; break;
+        case 7: o->stateful = true; break;
+        case 8: if (!rate_of(l, opt, &o->dropout)) return false; break;
+        case 9: if (!rate_of(l, opt, &o->recurrent_dropout)) return false; break;
+        default: {
+            int k = 0;
+            while (k < 4 && strcmp(opt + 6, merges[k]) != 0)
+                k++;
+            if (k == 4)
+                return layer_error(l, "merge= takes concat, sum, mul or ave");
+            *merge = (recur_merge_mode)k;
+        }
         }
     }
-    const char *kind = l->field[0];
-    if (o.reset_before && strcmp(kind, "gru") != 0)
+    return true;
+}
+
+static int cell_of(const char *kind)
+{
+    return strcmp(kind, "lstm") == 0   ? RECUR_LSTM
+           : strcmp(kind, "gru") == 0 ? RECUR_GRU
+           : strcmp(kind, "rnn") == 0 || strcmp(kind, "simple_rnn") == 0 ? RECUR_SIMPLE_RNN
+                                                                          : 0;
+}
+
+/* lstm|gru|rnn:UNITS[:OPTION]..., or bidirectional:CELL:UNITS[:OPTION]... */
+static bool add_recurrent(recur_model *m, const layer_text *l)
+{
+    const bool bi = strcmp(l->field[0], "bidirectional") == 0;
+    layer_text shifted = *l;   /* bidirectional: the wrapped layer's fields */
+    if (bi) {
+        if (l->n < 2 || cell_of(l->field[1]) == 0)
+            return layer_error(l, "expected bidirectional:lstm|gru|rnn:UNITS[:OPTION]...");
+        for (int i = 1; i < l->n; i++)
+            shifted.field[i - 1] = l->field[i];
+        shifted.n = l->n - 1;
+    }
+    int units;
+    if (!units_of(&shifted, "UNITS", &units))
+        return false;
+    recur_rnn_opts o = { 0 };
+    recur_merge_mode merge = RECUR_MERGE_CONCAT;
+    if (!rnn_options(&shifted, 2, bi, &o, &merge))
+        return false;
+    const char *kind = shifted.field[0];
+    const recur_cell cell = (recur_cell)cell_of(kind);
+    if (o.reset_before && cell != RECUR_GRU)
         return layer_error(l, "reset_before is for gru layers");
-    recur_status s = strcmp(kind, "lstm") == 0 ? recur_model_add_lstm(m, units, &o)
-                     : strcmp(kind, "gru") == 0 ? recur_model_add_gru(m, units, &o)
-                                                : recur_model_add_simple_rnn(m, units, &o);
+    if (bi && o.go_backwards)
+        return layer_error(l, "a bidirectional layer's backward copy goes backwards already");
+    recur_status s = bi ? recur_model_add_bidirectional(m, cell, units, &o, merge)
+                     : cell == RECUR_LSTM ? recur_model_add_lstm(m, units, &o)
+                     : cell == RECUR_GRU  ? recur_model_add_gru(m, units, &o)
+                                          : recur_model_add_simple_rnn(m, units, &o);
     return s == RECUR_OK || layer_error(l, recur_last_error());
 }
 
@@ -112,13 +182,17 @@ static bool add_layer(recur_model *m, const layer_text *l, int vocab_size)
 {
     const char *kind = l->field[0];
     recur_status s;
-    if (strcmp(kind, "lstm") == 0 || strcmp(kind, "gru") == 0 || strcmp(kind, "rnn") == 0 ||
-        strcmp(kind, "simple_rnn") == 0)
+    if (cell_of(kind) || strcmp(kind, "bidirectional") == 0)
         return add_recurrent(m, l);
     if (strcmp(kind, "dense") == 0) {
         int units, act = RECUR_ACT_LINEAR;
-        if (!units_of(l, "UNITS[:ACTIVATION]", &units))
+        if (l->n > 1 && strcmp(l->field[1], "vocab") == 0) {
+            if (vocab_size == 0)
+                return layer_error(l, "dense:vocab needs a vocabulary (--tokens)");
+            units = vocab_size;
+        } else if (!units_of(l, "UNITS[:ACTIVATION]", &units)) {
             return false;
+        }
         if (l->n > 3 || (l->n == 3 && (act = parse_act(l->field[2])) < 0))
             return layer_error(l, "a dense layer takes one activation (tanh, sigmoid, relu, "
                                "linear, hard_sigmoid, softmax) and nothing else");
@@ -139,14 +213,20 @@ static bool add_layer(recur_model *m, const layer_text *l, int vocab_size)
         if (l->n > 2 || (l->n == 2 && (*end || !isfinite(v))))
             return layer_error(l, "masking takes one number, the mask value");
         s = recur_model_add_masking(m, (float)v);
+    } else if (strcmp(kind, "dropout") == 0) {
+        char *end;
+        double v = l->n == 2 ? strtod(l->field[1], &end) : -1.0;
+        if (l->n != 2 || *end || !(v >= 0.0 && v < 1.0))
+            return layer_error(l, "dropout takes one rate in [0, 1)");
+        s = recur_model_add_dropout(m, (float)v);
     } else if (strcmp(kind, "gap") == 0 || strcmp(kind, "gmp") == 0) {
         if (l->n > 1)
             return layer_error(l, "a pooling layer takes no options");
         s = kind[1] == 'a' ? recur_model_add_global_average_pooling1d(m)
                            : recur_model_add_global_max_pooling1d(m);
     } else {
-        return layer_error(l, "unknown layer (lstm, gru, rnn, dense, embedding, masking, gap, "
-                              "gmp)");
+        return layer_error(l, "unknown layer (lstm, gru, rnn, bidirectional, dense, embedding, "
+                              "masking, dropout, gap, gmp)");
     }
     return s == RECUR_OK || layer_error(l, recur_last_error());
 }

@@ -5,7 +5,7 @@
  *
  * Words: lower case, ASCII punctuation removed, split on white space (Keras
  * TextVectorization's defaults). Characters: lower case, every byte a token (the bundled
- * texts are ASCII), punctuation and spaces included. A text left with no token (only
+ * texts are ASCII), punctuation and spaces included; raw characters: every byte as it is. A text left with no token (only
  * punctuation) reads as one unknown token: a sample with no real step would make a masked
  * average divide by zero. */
 #include <ctype.h>
@@ -22,9 +22,9 @@ static int split(const char *text, cli_tokens mode,
                  void (*emit)(const char *tok, size_t len, void *user), void *user)
 {
     int n = 0;
-    if (mode == TOKENS_CHAR) {
+    if (mode == TOKENS_CHAR || mode == TOKENS_RAW_CHAR) {
         for (const char *p = text; *p; p++, n++) {
-            const char c = (char)tolower((unsigned char)*p);
+            const char c = mode == TOKENS_CHAR ? (char)tolower((unsigned char)*p) : *p;
             if (emit)
                 emit(&c, 1, user);
         }
@@ -189,6 +189,36 @@ static void encode_token(const char *tok, size_t len, void *user)
     encoder *e = user;
     const size_t i = slot_of(e->v, tok, len);
     e->ids[e->at++] = e->v->slot[i] >= 0 ? (float)(e->v->slot[i] + 2) : 1.0f;
+}
+
+typedef struct { const cli_vocab *v; char *out; size_t size; bool found; } unknown_finder;
+static void find_unknown(const char *tok, size_t len, void *user)
+{
+    unknown_finder *u = user;
+    if (!u->found && u->v->slot[slot_of(u->v, tok, len)] < 0) {
+        snprintf(u->out, u->size, "%.*s", (int)len, tok);
+        u->found = true;
+    }
+}
+
+bool text_first_unknown(const cli_vocab *v, cli_tokens mode, const char *text, char *tok,
+                        size_t size)
+{
+    unknown_finder u = { v, tok, size, false };
+    if (v->cap)
+        split(text, mode, find_unknown, &u);
+    return u.found;
+}
+
+bool text_ids(const cli_vocab *v, cli_tokens mode, const char *text, float **ids, int *n)
+{
+    *n = text_token_count(text, mode);
+    *ids = malloc(sizeof(float) * (size_t)(*n ? *n : 1));
+    if (*ids == NULL)
+        return cli_error("out of memory for %d tokens", *n), false;
+    encoder e = { v, *ids, 0 };
+    split(text, mode, encode_token, &e);
+    return true;
 }
 
 void text_to_ids(const cli_vocab *v, cli_tokens mode, const char *text, int T, bool pre_pad,
