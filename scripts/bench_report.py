@@ -42,12 +42,15 @@ def run(binary, flt, min_time):
 
 
 def other_sections(path):
-    """The sections other scripts keep in the file (bench_ragged.py's), to write back."""
+    """The sections other scripts keep at the end of the file (bench_ragged.py's,
+    bench_bidirectional.py's), to write back."""
     try:
         text = open(path).read()
     except OSError:
         return ""
-    at = text.find("\n<!-- bench_ragged.py begin -->")
+    at = min((i for i in (text.find(f"\n<!-- {s}.py begin -->")
+                          for s in ("bench_ragged", "bench_bidirectional")) if i >= 0),
+             default=-1)
     return text[at:] if at >= 0 else ""
 
 
