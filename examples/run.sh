@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Worked examples on the bundled real data, each one `recur fit` command.
-#   examples/run.sh [mnist|names|stacked|spam|all]     (after scripts/run.sh or a build in build/)
+#   examples/run.sh [mnist|names|stacked|spam|spam-bidirectional|text|all]
+#   (after scripts/run.sh or a build in build/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 recur=build/recur
@@ -42,3 +43,27 @@ if [[ $what == spam || $what == all ]]; then
     --model embedding:32:mask_zero,lstm:32,dense:1:sigmoid \
     --epochs 5 --lr 0.002 --seed 1 --verbose 2 --save build/out/spam.recur
 fi
+
+if [[ $what == spam-bidirectional || $what == all ]]; then
+  echo "== Spam or ham, stacked: two Bidirectional LSTMs with Dropout between the layers"
+  for f in train test; do
+    [[ -f build/data/spam_$f.csv ]] || gunzip -c data/spam_$f.csv.gz > build/data/spam_$f.csv
+  done
+  time $recur fit --data build/data/spam_train.csv --test build/data/spam_test.csv \
+    --task classify --label-column label --text-column text --tokens word --max-length 100 \
+    --model embedding:32:mask_zero,dropout:0.5,bidirectional:lstm:32:seq,dropout:0.5,bidirectional:lstm:16,dropout:0.5,dense:1:sigmoid \
+    --epochs 4 --lr 0.002 --seed 1 --verbose 2 --save build/out/spam_bidirectional.recur
+fi
+
+if [[ $what == text || $what == all ]]; then
+  echo "== Pride and Prejudice, character by character: LSTM(256) predicts the next character"
+  [[ -f build/data/pride_and_prejudice.txt ]] ||
+    gunzip -c data/pride_and_prejudice.txt.gz > build/data/pride_and_prejudice.txt
+  time $recur fit --data build/data/pride_and_prejudice.txt --task next-token --tokens char \
+    --window 100 --test-split 0.1 --model embedding:64,lstm:256:seq,dense:vocab:softmax \
+    --epochs 20 --batch-size 64 --lr 0.003 --seed 1 --verbose 2 --save build/out/austen.recur
+  echo "== a sample (temperature 0.7)"
+  $recur generate --load build/out/austen.recur --prompt "It is a truth universally acknowledged" \
+    --length 400 --temperature 0.7 --seed 1
+fi
+

@@ -10,7 +10,6 @@ ratio to the two layers' time in the same round.
 --update-doc writes the table into its own section of docs/BENCHMARKS.md. Standard library
 only.
 """
-import argparse
 import os
 import statistics
 
@@ -21,16 +20,7 @@ BEGIN, END = "<!-- bench_bidirectional.py begin -->", "<!-- bench_bidirectional.
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--rounds", type=int, default=9)
-    ap.add_argument("--min-time", default="0.2")
-    ap.add_argument("--update-doc", action="store_true",
-                    help="write the table into docs/BENCHMARKS.md")
-    a = ap.parse_args()
-    binary = os.path.join(a.build, "benchmarks", "bench_bidirectional")
-    if not os.access(binary, os.X_OK):
-        ap.error(f"{binary} not found (build with RECUR_BUILD_BENCHMARKS=ON)")
+    a, binary = paired.arguments(__doc__, "bench_bidirectional")
     rows, ms, ratio = paired.measure(binary, VARIANTS, "two", a.rounds, a.min_time)
     lines = [paired.preamble(a.build, a.rounds), "",
              "| cell | shape | mode | threads | two layers ms | serial / two | "

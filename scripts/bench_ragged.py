@@ -8,7 +8,6 @@ batch of the same cell, shape, mode and thread count.
 --update-doc writes the table into its own section of docs/BENCHMARKS.md (which
 scripts/bench_report.py keeps when it rewrites the rest). Standard library only.
 """
-import argparse
 import os
 import statistics
 
@@ -19,16 +18,7 @@ BEGIN, END = "<!-- bench_ragged.py begin -->", "<!-- bench_ragged.py end -->"
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build", default="build")
-    ap.add_argument("--rounds", type=int, default=9)
-    ap.add_argument("--min-time", default="0.2")
-    ap.add_argument("--update-doc", action="store_true",
-                    help="write the table into docs/BENCHMARKS.md")
-    a = ap.parse_args()
-    binary = os.path.join(a.build, "benchmarks", "bench_ragged")
-    if not os.access(binary, os.X_OK):
-        ap.error(f"{binary} not found (build with RECUR_BUILD_BENCHMARKS=ON)")
+    a, binary = paired.arguments(__doc__, "bench_ragged")
     rows, ms, ratio = paired.measure(binary, VARIANTS, "full", a.rounds, a.min_time)
     lines = [paired.preamble(a.build, a.rounds), "",
              "| cell | shape | mode | threads | full ms | masked / full | ragged / full | "

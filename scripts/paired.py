@@ -3,6 +3,7 @@ bench_bidirectional.py): every variant of a row runs back to back, seconds apart
 reversed every other round, so this machine's drift of 10-30% over minutes moves them alike;
 a ratio is the median of the per-round ratios, reported with its range. Standard library
 only."""
+import argparse
 import collections
 import datetime
 import json
@@ -10,6 +11,22 @@ import os
 import platform
 import statistics
 import subprocess
+
+
+def arguments(doc, benchmark):
+    """The scripts' flags (--build, --rounds, --min-time, --update-doc) and the path of the
+    benchmark binary, checked."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--min-time", default="0.2")
+    ap.add_argument("--update-doc", action="store_true",
+                    help="write the table into docs/BENCHMARKS.md")
+    a = ap.parse_args()
+    binary = os.path.join(a.build, "benchmarks", benchmark)
+    if not os.access(binary, os.X_OK):
+        ap.error(f"{binary} not found (build with RECUR_BUILD_BENCHMARKS=ON)")
+    return a, binary
 
 
 def run(binary, flt, min_time):

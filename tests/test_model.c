@@ -604,67 +604,58 @@ static void test_deterministic(void **state)
 
 /* ---- bad input ------------------------------------------------------------------------------- */
 
-static void expect(recur_status got, recur_status want, const char *needle)
-{
-    if (got != want)
-        fail_msg("status %d, want %d (expected a message with '%s'; got '%s')", got, want, needle,
-                 recur_last_error());
-    if (strstr(recur_last_error(), needle) == NULL)
-        fail_msg("message '%s' lacks '%s'", recur_last_error(), needle);
-}
-
 static void test_bad_input(void **state)
 {
     (void)state;
     recur_model *m;
-    expect(recur_model_create(0, 3, &m), RECUR_ERR_ARGUMENT, "input shape");
+    expect_error(recur_model_create(0, 3, &m), RECUR_ERR_ARGUMENT, "input shape");
     assert_int_equal(recur_model_create(4, 2, &m), RECUR_OK);
     recur_compile_opts c = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE };
-    expect(recur_model_compile(m, &c), RECUR_ERR_STATE, "no layers");
+    expect_error(recur_model_compile(m, &c), RECUR_ERR_STATE, "no layers");
     assert_int_equal(recur_model_add_lstm(m, 3, NULL), RECUR_OK);
-    expect(recur_model_add_gru(m, 3, NULL), RECUR_ERR_SHAPE, "return_sequences");
-    expect(recur_model_add_dense(m, 0, RECUR_ACT_DEFAULT), RECUR_ERR_ARGUMENT, "units");
-    expect(recur_model_add_dense(m, 2, (recur_activation)77), RECUR_ERR_ARGUMENT, "activation");
+    expect_error(recur_model_add_gru(m, 3, NULL), RECUR_ERR_SHAPE, "return_sequences");
+    expect_error(recur_model_add_dense(m, 0, RECUR_ACT_DEFAULT), RECUR_ERR_ARGUMENT, "units");
+    expect_error(recur_model_add_dense(m, 2, (recur_activation)77), RECUR_ERR_ARGUMENT, "activation");
     recur_rnn_opts softmax_rnn = { .activation = RECUR_ACT_SOFTMAX };
     recur_model *m2;
     assert_int_equal(recur_model_create(4, 2, &m2), RECUR_OK);
-    expect(recur_model_add_lstm(m2, 3, &softmax_rnn), RECUR_ERR_ARGUMENT, "activation");
+    expect_error(recur_model_add_lstm(m2, 3, &softmax_rnn), RECUR_ERR_ARGUMENT, "activation");
     recur_model_free(m2);
     assert_int_equal(recur_model_add_dense(m, 2, RECUR_ACT_DEFAULT), RECUR_OK);
     float x[8 * 2] = { 0 }, y[2 * 2] = { 0 }, p[4];
-    expect(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_STATE, "compile");
-    expect(recur_model_predict(m, x, 2, p), RECUR_ERR_STATE, "compile");
+    expect_error(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_STATE, "compile");
+    expect_error(recur_model_predict(m, x, 2, p), RECUR_ERR_STATE, "compile");
     recur_compile_opts bad = { .optimizer = (recur_optimizer)9, .loss = RECUR_LOSS_MSE };
-    expect(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "optimizer");
+    expect_error(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "optimizer");
     bad = (recur_compile_opts){ .optimizer = RECUR_SGD, .loss = (recur_loss)0 };
-    expect(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "loss");
+    expect_error(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "loss");
     bad = (recur_compile_opts){ .optimizer = RECUR_SGD, .loss = RECUR_LOSS_MSE, .clipnorm = 1,
                                 .clipvalue = 1 };
-    expect(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "only one");
+    expect_error(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "only one");
     bad = (recur_compile_opts){ .optimizer = RECUR_SGD, .loss = RECUR_LOSS_MSE,
                                 .learning_rate = -1 };
-    expect(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "finite");
+    expect_error(recur_model_compile(m, &bad), RECUR_ERR_ARGUMENT, "finite");
     assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
-    expect(recur_model_add_dense(m, 2, RECUR_ACT_DEFAULT), RECUR_ERR_STATE, "compiled");
-    expect(recur_model_fit(m, x, y, 0, NULL), RECUR_ERR_ARGUMENT, "n must be");
-    expect(recur_model_fit(m, NULL, y, 2, NULL), RECUR_ERR_ARGUMENT, "x is NULL");
+    expect_error(recur_model_add_dense(m, 2, RECUR_ACT_DEFAULT), RECUR_ERR_STATE, "compiled");
+    expect_error(recur_model_fit(m, x, y, 0, NULL), RECUR_ERR_ARGUMENT, "n must be");
+    expect_error(recur_model_fit(m, NULL, y, 2, NULL), RECUR_ERR_ARGUMENT, "x is NULL");
     x[5] = NAN;
-    expect(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_NUMERIC, "sample 0, step 2, feature 1");
+    expect_error(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_NUMERIC, "sample 0, step 2, feature 1");
     x[5] = 0;
     y[3] = INFINITY;
-    expect(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_NUMERIC, "y has");
+    expect_error(recur_model_fit(m, x, y, 2, NULL), RECUR_ERR_NUMERIC, "y has");
     y[3] = 0;
     recur_fit_opts f = { .validation_split = 1.0f };
-    expect(recur_model_fit(m, x, y, 2, &f), RECUR_ERR_ARGUMENT, "validation_split");
+    expect_error(recur_model_fit(m, x, y, 2, &f), RECUR_ERR_ARGUMENT, "validation_split");
     f = (recur_fit_opts){ .verbose = 7 };
-    expect(recur_model_fit(m, x, y, 2, &f), RECUR_ERR_ARGUMENT, "verbose");
+    expect_error(recur_model_fit(m, x, y, 2, &f), RECUR_ERR_ARGUMENT, "verbose");
     float w[24] = { 0 };   /* weight 0: the LSTM kernel [2, 12] */
-    expect(recur_model_set_weight(m, 0, w, 5), RECUR_ERR_SHAPE, "values");
-    expect(recur_model_set_weight(m, 99, w, 24), RECUR_ERR_ARGUMENT, "out of range");
+    expect_error(recur_model_set_weight(m, 0, w, 5), RECUR_ERR_SHAPE, "values");
+    expect_error(recur_model_set_weight(m, 99, w, 24), RECUR_ERR_ARGUMENT, "out of range");
     w[0] = NAN;
-    expect(recur_model_set_weight(m, 0, w, 24), RECUR_ERR_NUMERIC, "finite");
+    expect_error(recur_model_set_weight(m, 0, w, 24), RECUR_ERR_NUMERIC, "finite");
     char small[8];
-    expect(recur_model_summary(m, small, sizeof small), RECUR_ERR_ARGUMENT, "too small");
+    expect_error(recur_model_summary(m, small, sizeof small), RECUR_ERR_ARGUMENT, "too small");
     recur_model_free(m);
 
     /* sparse labels must be class indices */
@@ -674,9 +665,9 @@ static void test_bad_input(void **state)
     c.loss = RECUR_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
     assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
     float labels[2] = { 1, 3 };
-    expect(recur_model_fit(m, x, labels, 2, NULL), RECUR_ERR_ARGUMENT, "class index");
+    expect_error(recur_model_fit(m, x, labels, 2, NULL), RECUR_ERR_ARGUMENT, "class index");
     labels[1] = 0.5f;
-    expect(recur_model_fit(m, x, labels, 2, NULL), RECUR_ERR_ARGUMENT, "class index");
+    expect_error(recur_model_fit(m, x, labels, 2, NULL), RECUR_ERR_ARGUMENT, "class index");
     labels[1] = 2;
     assert_int_equal(recur_model_fit(m, x, labels, 2, NULL), RECUR_OK);
     recur_model_free(m);

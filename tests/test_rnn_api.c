@@ -19,13 +19,6 @@ static recur_rnn *make(recur_cell cell, int F, int H, bool no_bias, bool reset_b
     return r;
 }
 
-static void expect_error(recur_status got, recur_status want, const char *needle)
-{
-    assert_int_equal(got, want);
-    if (strstr(recur_last_error(), needle) == NULL)
-        fail_msg("message '%s' does not mention '%s'", recur_last_error(), needle);
-}
-
 static void test_bad_create(void **state)
 {
     (void)state;

@@ -129,13 +129,6 @@ static void test_states_survive_save_and_load(void **state)
     rmdir(dir);
 }
 
-static void expect(recur_status got, recur_status want, const char *needle)
-{
-    assert_int_equal(got, want);
-    if (strstr(recur_last_error(), needle) == NULL)
-        fail_msg("message \"%s\" lacks \"%s\"", recur_last_error(), needle);
-}
-
 /* One batch size per stateful model: a call with another is refused until reset_states;
  * predict, evaluate and fit refuse sample counts that do not divide into equal batches
  * before running anything; a model without states is not affected. */
@@ -150,21 +143,21 @@ static void test_fixed_batch_size(void **state)
     rng_fill(&r, y, (size_t)n * T * 2, -1, 1);
     recur_model *m = make(RECUR_GRU, T, true, false);
     assert_int_equal(recur_model_predict_in_batches(m, x, B, B, p), RECUR_OK);
-    expect(recur_model_predict_in_batches(m, x, B - 1, B - 1, p), RECUR_ERR_SHAPE,
+    expect_error(recur_model_predict_in_batches(m, x, B - 1, B - 1, p), RECUR_ERR_SHAPE,
            "states are for 5");
-    expect(recur_model_train_step(m, x, y, B - 1, NULL), RECUR_ERR_SHAPE, "reset its states");
+    expect_error(recur_model_train_step(m, x, y, B - 1, NULL), RECUR_ERR_SHAPE, "reset its states");
     assert_int_equal(recur_model_reset_states(m), RECUR_OK);
     assert_int_equal(recur_model_predict_in_batches(m, x, B - 1, B - 1, p), RECUR_OK);
     assert_int_equal(recur_model_reset_states(m), RECUR_OK);
-    expect(recur_model_predict_in_batches(m, x, n - 1, B, p), RECUR_ERR_SHAPE,
+    expect_error(recur_model_predict_in_batches(m, x, n - 1, B, p), RECUR_ERR_SHAPE,
            "do not divide into batches of 5");
     float loss;
-    expect(recur_model_evaluate_in_batches(m, x, y, n - 1, B, &loss, NULL), RECUR_ERR_SHAPE,
+    expect_error(recur_model_evaluate_in_batches(m, x, y, n - 1, B, &loss, NULL), RECUR_ERR_SHAPE,
            "do not divide");
     recur_fit_opts f = { .batch_size = B, .no_shuffle = true };
-    expect(recur_model_fit(m, x, y, n - 1, &f), RECUR_ERR_SHAPE, "training samples");
+    expect_error(recur_model_fit(m, x, y, n - 1, &f), RECUR_ERR_SHAPE, "training samples");
     f.validation_split = 0.3f;   /* 7 training samples, 3 validation */
-    expect(recur_model_fit(m, x, y, n, &f), RECUR_ERR_SHAPE, "do not divide");
+    expect_error(recur_model_fit(m, x, y, n, &f), RECUR_ERR_SHAPE, "do not divide");
     assert_int_equal(recur_model_history_length(m), 0);
     f.validation_split = 0.5f;
     assert_int_equal(recur_model_fit(m, x, y, n, &f), RECUR_OK);

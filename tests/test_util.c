@@ -43,3 +43,13 @@ int test_isas(const recur_kernels *tables[RECUR_ISA_COUNT])
     }
     return n;
 }
+
+void expect_error_at(recur_status got, recur_status want, const char *needle, const char *file,
+                     int line)
+{
+    if (got != want)
+        fail_msg("%s:%d: status %d, expected %d (%s)", file, line, (int)got, (int)want,
+                 recur_last_error());
+    if (strstr(recur_last_error(), needle) == NULL)
+        fail_msg("%s:%d: message \"%s\" lacks \"%s\"", file, line, recur_last_error(), needle);
+}

@@ -39,6 +39,11 @@ guarded guarded_alloc(size_t n, int misalign);
 int guard_ok(const guarded *g);
 void guarded_free(guarded *g);
 
+/* A call that must fail with status `want` and a message containing `needle`. */
+#define expect_error(got, want, needle) expect_error_at((got), (want), (needle), __FILE__, __LINE__)
+void expect_error_at(recur_status got, recur_status want, const char *needle, const char *file,
+                     int line);
+
 /* The ISAs this machine can run, scalar first. Returns the count. */
 int test_isas(const recur_kernels *tables[RECUR_ISA_COUNT]);
 
