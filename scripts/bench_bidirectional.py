@@ -21,7 +21,7 @@ BEGIN, END = "<!-- bench_bidirectional.py begin -->", "<!-- bench_bidirectional.
 
 def main():
     a, binary = paired.arguments(__doc__, "bench_bidirectional")
-    rows, ms, ratio = paired.measure(binary, VARIANTS, "two", a.rounds, a.min_time)
+    rows, ms, ratio = paired.measure(binary, VARIANTS, "two", a.rounds, a.min_time, a.filter)
     lines = [paired.preamble(a.build, a.rounds), "",
              "| cell | shape | mode | threads | two layers ms | serial / two | "
              "concurrent / two | default |", "|---|---|---|---|---|---|---|---|"]

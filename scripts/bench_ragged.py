@@ -19,7 +19,7 @@ BEGIN, END = "<!-- bench_ragged.py begin -->", "<!-- bench_ragged.py end -->"
 
 def main():
     a, binary = paired.arguments(__doc__, "bench_ragged")
-    rows, ms, ratio = paired.measure(binary, VARIANTS, "full", a.rounds, a.min_time)
+    rows, ms, ratio = paired.measure(binary, VARIANTS, "full", a.rounds, a.min_time, a.filter)
     lines = [paired.preamble(a.build, a.rounds), "",
              "| cell | shape | mode | threads | full ms | masked / full | ragged / full | "
              "general / full |", "|---|---|---|---|---|---|---|---|"]

@@ -20,6 +20,8 @@ def arguments(doc, benchmark):
     ap.add_argument("--build", default="build")
     ap.add_argument("--rounds", type=int, default=9)
     ap.add_argument("--min-time", default="0.2")
+    ap.add_argument("--filter", default="",
+                    help="only the rows whose names match this regular expression")
     ap.add_argument("--update-doc", action="store_true",
                     help="write the table into docs/BENCHMARKS.md")
     a = ap.parse_args()
@@ -36,10 +38,12 @@ def run(binary, flt, min_time):
     return [b for b in json.loads(out)["benchmarks"] if b.get("run_type") == "iteration"]
 
 
-def groups(binary, variants):
-    """The rows the binary registers: each name with its variant field replaced by {}."""
-    out = subprocess.run([binary, "--benchmark_list_tests"], check=True, capture_output=True,
-                         text=True).stdout
+def groups(binary, variants, flt=""):
+    """The rows the binary registers (those matching flt): each name with its variant field
+    replaced by {}."""
+    out = subprocess.run([binary, "--benchmark_list_tests"] +
+                         ([f"--benchmark_filter={flt}"] if flt else []),
+                         check=True, capture_output=True, text=True).stdout
     seen = []
     for name in out.split():
         parts = name.split("/")
@@ -50,10 +54,10 @@ def groups(binary, variants):
     return seen
 
 
-def measure(binary, variants, baseline, rounds, min_time):
+def measure(binary, variants, baseline, rounds, min_time, flt=""):
     """ms[(row, variant)] and ratio[(row, variant)] (to the baseline) per round."""
     ms, ratio = collections.defaultdict(list), collections.defaultdict(list)
-    rows = groups(binary, variants)
+    rows = groups(binary, variants, flt)
     for r in range(rounds):
         for row in rows:
             this = {}

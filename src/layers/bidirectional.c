@@ -5,7 +5,10 @@
  * the backward copy's sequence is flipped back to time order, then the two are merged.
  *
  * The copies are independent until the merge: on two threads each runs on one at the same
- * time (no barrier between their steps), otherwise one after the other on all of them. */
+ * time (no barrier between their steps), otherwise one after the other on all of them.
+ * Under concat (the default) each copy writes its half of the output in place, the
+ * backward copy in reversed time order, and reads its half of the gradient likewise; the
+ * other merges go through outputs of their own. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,42 +37,43 @@ typedef struct {
 /* The 0.2 layout of recur_rnn_opts: every field up to stateful. */
 #define RNN_OPTS_SIZE_0_2 (offsetof(recur_rnn_opts, stateful) + sizeof(bool))
 
+/* Under concat each copy writes its half of the layer's output in place. */
+static bool in_place(const bidi_layer *B) { return B->merge == RECUR_MERGE_CONCAT; }
+
 /* Steps of each copy's output: T with return_sequences, else 1 (the last). */
 static int out_steps(const bidi_layer *B) { return B->opts.return_sequences ? B->base.in.steps : 1; }
 
-/* Scratch: each copy's output [B, S, H] (kept for the merge's backward), each copy's own
- * scratch, then for backward the copies' output gradients and the backward copy's dx. */
+/* Scratch: each copy's own, then (merges other than concat) each copy's output [B, S, H],
+ * kept for the merge's backward, and their gradients; then the backward copy's dx. */
 typedef struct {
-    float *y[2], *dir[2], *dy[2], *dx_back;
+    float *dir[2], *y[2], *dy[2], *dx_back;
 } bidi_scratch;
+
+static size_t copy_outputs(const bidi_layer *B, int batch)
+{
+    return in_place(B) ? 0 : recur_round_floats((size_t)batch * out_steps(B) * B->units);
+}
 
 static bidi_scratch carve(const bidi_layer *B, int batch, float *p)
 {
     bidi_scratch c;
-    const size_t ys = recur_round_floats((size_t)batch * out_steps(B) * B->units);
-    for (int k = 0; k < 2; k++) {
-        c.y[k] = p;
-        p += ys;
-    }
     for (int k = 0; k < 2; k++) {
         c.dir[k] = p;
         p += recur_round_floats(rnn_direction_scratch(&B->dir[k], batch));
     }
-    for (int k = 0; k < 2; k++) {
-        c.dy[k] = p;
-        p += ys;
-    }
-    c.dx_back = p;
+    const size_t ys = copy_outputs(B, batch);
+    for (int k = 0; k < 4; k++)
+        (k < 2 ? c.y : c.dy)[k % 2] = ys ? p + (size_t)k * ys : NULL;
+    c.dx_back = p + 4 * ys;
     return c;
 }
 
 static size_t bidi_scratch_floats(const layer *L, int batch)
 {
     const bidi_layer *B = (const bidi_layer *)L;
-    const size_t ys = recur_round_floats((size_t)batch * out_steps(B) * B->units);
-    return 4 * ys + recur_round_floats(rnn_direction_scratch(&B->dir[0], batch)) +
+    return recur_round_floats(rnn_direction_scratch(&B->dir[0], batch)) +
            recur_round_floats(rnn_direction_scratch(&B->dir[1], batch)) +
-           (size_t)batch * layer_shape_size(L->in);
+           4 * copy_outputs(B, batch) + (size_t)batch * layer_shape_size(L->in);
 }
 
 static recur_status bidi_reserve(layer *L, int batch)
@@ -127,16 +131,35 @@ typedef struct {
     bidi_scratch c;
 } fwd_arg;
 
+/* Where copy k writes (and reads its gradient): its half of the layer's output under
+ * concat, rows 2H apart, the backward copy's in time order; else an array of its own. */
+static int copy_ld(const bidi_layer *B) { return in_place(B) ? 2 * B->units : B->units; }
+
+static rnn_outputs copy_out(const bidi_layer *B, int k, float *y, const bidi_scratch *c)
+{
+    float *at = in_place(B) ? y + (size_t)k * B->units : c->y[k];
+    const bool seq = B->opts.return_sequences;
+    return (rnn_outputs){ .y = seq ? at : NULL, .y_last = seq ? NULL : at, .ld = copy_ld(B),
+                          .reversed = in_place(B) && k == 1 };
+}
+
+static rnn_output_grads copy_grads(const bidi_layer *B, int k, const float *dy,
+                                   const bidi_scratch *c)
+{
+    const float *at = in_place(B) ? dy + (size_t)k * B->units : c->dy[k];
+    const bool seq = B->opts.return_sequences;
+    return (rnn_output_grads){ .dy = seq ? at : NULL, .dy_last = seq ? NULL : at,
+                               .ld = copy_ld(B), .reversed = in_place(B) && k == 1 };
+}
+
 static recur_status forward_copy(bidi_layer *B, int k, const void *arg)
 {
     const fwd_arg *a = arg;
-    const bool seq = B->opts.return_sequences;
-    layer_fwd f = *a->f;
-    return rnn_direction_forward(&B->dir[k], &f, seq ? a->c.y[k] : NULL,
-                                 seq ? NULL : a->c.y[k], a->c.dir[k]);
+    return rnn_direction_forward(&B->dir[k], a->f, copy_out(B, k, a->f->y, &a->c), a->c.dir[k]);
 }
 
-/* y = merge(yf, flip(yb)): the backward copy's output s belongs to time step S − 1 − s. */
+/* y = merge(yf, flip(yb)) for sum, mul, ave (concat wrote y in place): the backward
+ * copy's output s belongs to time step S − 1 − s. */
 static void merge_forward(const bidi_layer *B, int batch, const bidi_scratch *c, float *y)
 {
     const int S = out_steps(B), H = B->units;
@@ -144,11 +167,9 @@ static void merge_forward(const bidi_layer *B, int batch, const bidi_scratch *c,
         for (int s = 0; s < S; s++) {
             const float *yf = c->y[0] + ((size_t)b * S + s) * H;
             const float *yb = c->y[1] + ((size_t)b * S + (S - 1 - s)) * H;
-            float *out = y + ((size_t)b * S + s) * (B->merge == RECUR_MERGE_CONCAT ? 2 * H : H);
+            float *out = y + ((size_t)b * S + s) * H;
             switch (B->merge) {
             case RECUR_MERGE_CONCAT:
-                memcpy(out, yf, (size_t)H * sizeof(float));
-                memcpy(out + H, yb, (size_t)H * sizeof(float));
                 break;
             case RECUR_MERGE_SUM:
                 for (int j = 0; j < H; j++)
@@ -166,19 +187,20 @@ static void merge_forward(const bidi_layer *B, int batch, const bidi_scratch *c,
         }
 }
 
-/* The copies' output gradients from dy, the backward copy's flipped to its own order. */
+/* The copies' output gradients from dy for sum, mul, ave (concat's copies read their halves
+ * of dy in place), the backward copy's flipped to its own order. */
 static void merge_backward(const bidi_layer *B, int batch, const bidi_scratch *c, const float *dy)
 {
     const int S = out_steps(B), H = B->units;
     for (int b = 0; b < batch; b++)
         for (int s = 0; s < S; s++) {
             const size_t of = ((size_t)b * S + s) * H, ob = ((size_t)b * S + (S - 1 - s)) * H;
-            const float *g = dy + ((size_t)b * S + s) * (B->merge == RECUR_MERGE_CONCAT ? 2 * H : H);
+            const float *g = dy + of;
             float *df = c->dy[0] + of, *db = c->dy[1] + ob;
             const float *yf = c->y[0] + of, *yb = c->y[1] + ob;
             for (int j = 0; j < H; j++)
                 switch (B->merge) {
-                case RECUR_MERGE_CONCAT: df[j] = g[j]; db[j] = g[H + j]; break;
+                case RECUR_MERGE_CONCAT: break;
                 case RECUR_MERGE_SUM: df[j] = db[j] = g[j]; break;
                 case RECUR_MERGE_MUL: df[j] = g[j] * yb[j]; db[j] = g[j] * yf[j]; break;
                 case RECUR_MERGE_AVE: df[j] = db[j] = g[j] / 2.0f; break;
@@ -191,7 +213,7 @@ static recur_status bidi_forward(layer *L, const layer_fwd *f)
     bidi_layer *B = (bidi_layer *)L;
     const fwd_arg a = { f, carve(B, f->batch, f->scratch) };
     recur_status s = run_copies(B, forward_copy, &a);
-    if (s == RECUR_OK)
+    if (s == RECUR_OK && !in_place(B))
         merge_forward(B, f->batch, &a.c, f->y);
     return s;
 }
@@ -204,17 +226,17 @@ typedef struct {
 static recur_status backward_copy(bidi_layer *B, int k, const void *arg)
 {
     const bwd_arg *a = arg;
-    const bool seq = B->opts.return_sequences;
     float *dx = a->b->dx == NULL ? NULL : k == 0 ? a->b->dx : a->c.dx_back;
-    return rnn_direction_backward(&B->dir[k], a->b->batch, seq ? a->c.dy[k] : NULL,
-                                  seq ? NULL : a->c.dy[k], dx, a->c.dir[k]);
+    return rnn_direction_backward(&B->dir[k], a->b->batch, copy_grads(B, k, a->b->dy, &a->c),
+                                  dx, a->c.dir[k]);
 }
 
 static recur_status bidi_backward(layer *L, const layer_bwd *b)
 {
     bidi_layer *B = (bidi_layer *)L;
     const bwd_arg a = { b, carve(B, b->batch, b->scratch) };
-    merge_backward(B, b->batch, &a.c, b->dy);
+    if (!in_place(B))
+        merge_backward(B, b->batch, &a.c, b->dy);
     recur_status s = run_copies(B, backward_copy, &a);
     if (s == RECUR_OK && b->dx)
         L->kt->axpy((size_t)b->batch * layer_shape_size(L->in), 1.0f, a.c.dx_back, b->dx);

@@ -45,15 +45,16 @@ static recur_status rnn_forward(layer *L, const layer_fwd *f)
 {
     rnn_layer *R = (rnn_layer *)L;
     const bool seq = R->opts.return_sequences;
-    return rnn_direction_forward(&R->dir, f, seq ? f->y : NULL, seq ? NULL : f->y, f->scratch);
+    const rnn_outputs out = { .y = seq ? f->y : NULL, .y_last = seq ? NULL : f->y };
+    return rnn_direction_forward(&R->dir, f, out, f->scratch);
 }
 
 static recur_status rnn_backward(layer *L, const layer_bwd *b)
 {
     rnn_layer *R = (rnn_layer *)L;
     const bool seq = R->opts.return_sequences;
-    return rnn_direction_backward(&R->dir, b->batch, seq ? b->dy : NULL, seq ? NULL : b->dy,
-                                  b->dx, b->scratch);
+    const rnn_output_grads g = { .dy = seq ? b->dy : NULL, .dy_last = seq ? NULL : b->dy };
+    return rnn_direction_backward(&R->dir, b->batch, g, b->dx, b->scratch);
 }
 
 static void rnn_weights_changed(layer *L) { recur_rnn_weights_changed(((rnn_layer *)L)->dir.rnn); }

@@ -149,8 +149,8 @@ static void draw_masks(const rnn_direction *d, const layer_fwd *f, const directi
         const recur_random_stream st = recur_random_stream_of(
             f->random.seed, layer_stream(&f->random, d->stream0 + RNN_STREAM_INPUT),
             f->random.iteration);
-        layer_dropout_factors(&st, d->dropout, (long long)f->batch * (long long)input_masks(d) * d->F,
-                              threads, c->in);
+        const long long n = (long long)f->batch * (long long)input_masks(d) * d->F;
+        layer_dropout_factors(&st, d->dropout, n, threads, c->in);
     }
     if (c->rec) {
         const recur_random_stream st = recur_random_stream_of(
@@ -195,11 +195,12 @@ static recur_status state_arrays(rnn_direction *d, int batch, recur_rnn_fwd_io *
     return RECUR_OK;
 }
 
-recur_status rnn_direction_forward(rnn_direction *d, const layer_fwd *f, float *y, float *y_last,
+recur_status rnn_direction_forward(rnn_direction *d, const layer_fwd *f, rnn_outputs out,
                                    float *scratch)
 {
     const direction_scratch c = carve(d, f->batch, scratch);
-    recur_rnn_fwd_io io = { .x = f->x, .mask = f->mask, .y = y, .y_last = y_last };
+    recur_rnn_fwd_io io = { .x = f->x, .mask = f->mask, .y = out.y, .y_last = out.y_last,
+                            .ld = out.ld, .reversed = out.reversed };
     recur_status s = state_arrays(d, f->batch, &io);
     if (s != RECUR_OK)
         return s;
@@ -222,10 +223,11 @@ recur_status rnn_direction_forward(rnn_direction *d, const layer_fwd *f, float *
     return RECUR_OK;
 }
 
-recur_status rnn_direction_backward(rnn_direction *d, int batch, const float *dy,
-                                    const float *dy_last, float *dx, float *scratch)
+recur_status rnn_direction_backward(rnn_direction *d, int batch, rnn_output_grads g, float *dx,
+                                    float *scratch)
 {
-    const recur_rnn_bwd_io io = { .dy = dy, .dy_last = dy_last, .dx = dx };
+    const recur_rnn_bwd_io io = { .dy = g.dy, .dy_last = g.dy_last, .dx = dx, .ld = g.ld,
+                                  .reversed = g.reversed };
     recur_status s = recur_rnn_backward_io(d->rnn, &io);
     if (s == RECUR_OK && dx && d->input_mask)
         apply_input_mask(d, batch, dx, carve(d, batch, scratch).in, dx);

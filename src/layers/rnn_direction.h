@@ -39,13 +39,28 @@ size_t rnn_direction_scratch(const rnn_direction *d, int batch);
 /* Plan the engine and the states for batches up to `batch`. */
 recur_status rnn_direction_reserve(rnn_direction *d, int batch, bool masked);
 
-/* x [B, T, F] (mask [B, T] or NULL) → y [B, T, H] and/or y_last [B, H] (either NULL). */
-recur_status rnn_direction_forward(rnn_direction *d, const layer_fwd *f, float *y, float *y_last,
+/* Where a direction's outputs go: y [B, T, ·] and/or y_last [B, ·] (either NULL), rows ld
+ * floats apart (0: H), y in reversed time order when `reversed` (the engine's recur_rnn_fwd_io). */
+typedef struct {
+    float *y, *y_last;
+    int ld;
+    bool reversed;
+} rnn_outputs;
+
+/* Their gradients, laid out as the outputs were. */
+typedef struct {
+    const float *dy, *dy_last;
+    int ld;
+    bool reversed;
+} rnn_output_grads;
+
+/* x [B, T, F] (mask [B, T] or NULL) → the outputs. */
+recur_status rnn_direction_forward(rnn_direction *d, const layer_fwd *f, rnn_outputs out,
                                    float *scratch);
-/* The last forward's gradients: dy [B, T, H] or dy_last [B, H] → dx [B, T, F] (NULL: not
- * wanted); weight gradients accumulate. */
-recur_status rnn_direction_backward(rnn_direction *d, int batch, const float *dy,
-                                    const float *dy_last, float *dx, float *scratch);
+/* The last forward's gradients → dx [B, T, F] (NULL: not wanted); weight gradients
+ * accumulate. */
+recur_status rnn_direction_backward(rnn_direction *d, int batch, rnn_output_grads g, float *dx,
+                                    float *scratch);
 
 /* Forget the carried states. */
 void rnn_direction_reset(rnn_direction *d);

@@ -66,11 +66,12 @@ static void add_output_gradients(const recur_rnn *r, int B, int T, int s, const 
         if (recur_rnn_out_zero(r, p, s))
             continue;
         const size_t b = (size_t)recur_rnn_batch_row(r, p);
+        const size_t t = (size_t)(r->dy_reversed ? T - 1 - s : s);
         float *dst = dh + (size_t)(p - b0) * H + j0;
         if (dy)
-            r->kt->axpy((size_t)(j1 - j0), 1.0f, dy + (b * T + s) * H + j0, dst);
+            r->kt->axpy((size_t)(j1 - j0), 1.0f, dy + (b * T + t) * r->dy_ld + j0, dst);
         if (last)
-            r->kt->axpy((size_t)(j1 - j0), 1.0f, last + b * H + j0, dst);
+            r->kt->axpy((size_t)(j1 - j0), 1.0f, last + b * r->dy_ld + j0, dst);
     }
 }
 
@@ -518,6 +519,8 @@ recur_status recur_rnn_backward_io(recur_rnn *rnn, const recur_rnn_bwd_io *bio)
                           "recur_rnn_backward: dc_last/dc0 given but the cell is not an LSTM");
     const int B = rnn->batch, T = rnn->steps, nthr = rnn->nthreads;
     rnn->have_forward = false;   /* dG overwrites the kept activations */
+    rnn->dy_ld = (size_t)(bio->ld ? bio->ld : rnn->H);
+    rnn->dy_reversed = bio->reversed;
     if (rnn->mk.on)
         recur_rnn_gather_rows(rnn);
     const backward_io io = { bio->dy, bio->dy_last, bio->dh_last, bio->dc_last, bio->dx,

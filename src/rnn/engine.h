@@ -21,21 +21,28 @@ void recur_rnn_weights_changed(recur_rnn *r);
 
 /* One forward: as recur_rnn_forward_masked, plus y_last [B,H], the output of the last step
  * processed as Keras returns it without return_sequences (under a mask the last real
- * step's output, or zeros), when not NULL. */
+ * step's output, or zeros), when not NULL. The outputs may sit inside a wider array (a
+ * Bidirectional layer's concatenation): y's rows and y_last's are ld floats apart (0: H),
+ * and with reversed y holds output s at time T − 1 − s (back in time order for a layer
+ * that went backwards). */
 typedef struct {
     const float *x;
     const uint8_t *mask;
     const float *h0, *c0;
     float *y, *y_last, *h_last, *c_last;
+    int ld;
+    bool reversed;
 } recur_rnn_fwd_io;
 recur_status recur_rnn_forward_io(recur_rnn *r, int batch, int timesteps,
                                   const recur_rnn_fwd_io *io);
 
 /* One backward of the last forward: as recur_rnn_backward, plus dy_last [B,H], the gradient
- * of y_last. */
+ * of y_last; dy and dy_last laid out as the forward's y and y_last (ld, reversed). */
 typedef struct {
     const float *dy, *dy_last, *dh_last, *dc_last;
     float *dx, *dh0, *dc0;
+    int ld;
+    bool reversed;
 } recur_rnn_bwd_io;
 recur_status recur_rnn_backward_io(recur_rnn *r, const recur_rnn_bwd_io *io);
 

@@ -131,6 +131,8 @@ static void keep_masked_states(const recur_rnn *r, int B, int s, int S, int b0, 
 typedef struct {
     const float *x, *h0, *c0;
     float *y, *y_last, *h_last, *c_last;
+    size_t ld;                 /* floats from one output row to the next */
+    bool reversed;             /* y[:, T − 1 − s] holds output s */
 } forward_io;
 
 /* Dropout: the recurrent products of the first `gates` gate blocks for `rows` rows from
@@ -323,13 +325,14 @@ static void write_outputs(const recur_rnn *r, int B, int T, int s0, int steps, i
         const size_t b = (size_t)recur_rnn_batch_row(r, p);
         if (ragged)
             keep_final_states(r, B, s0, steps, p);
-        if (io->y)
-            for (int s = 0; s < steps; s++)
-                put_row(io->y + (b * T + s0 + s) * H, output_row(r, B, s, s0 + s, p), row);
+        for (int s = 0; io->y && s < steps; s++) {
+            const size_t t = (size_t)(io->reversed ? T - 1 - (s0 + s) : s0 + s);
+            put_row(io->y + (b * T + t) * io->ld, output_row(r, B, s, s0 + s, p), row);
+        }
         if (!last_chunk)
             continue;
         if (io->y_last)
-            put_row(io->y_last + b * H, output_row(r, B, steps - 1, T - 1, p), row);
+            put_row(io->y_last + b * io->ld, output_row(r, B, steps - 1, T - 1, p), row);
         const recur_rnn_rgn hg = ragged ? RECUR_RGN_FINAL_H : RECUR_RGN_HSEQ;
         const recur_rnn_rgn cg = ragged ? RECUR_RGN_FINAL_C : RECUR_RGN_CSEQ;
         const int slot = ragged ? 0 : steps;
@@ -446,7 +449,7 @@ recur_status recur_rnn_forward_io(recur_rnn *rnn, int batch, int timesteps,
     rnn->nthreads = nthr;
     recur_rnn_mask_prepare(rnn, batch, timesteps, padded ? fio->mask : NULL);
     const forward_io io = { fio->x, fio->h0, fio->c0, fio->y, fio->y_last, fio->h_last,
-                            fio->c_last };
+                            fio->c_last, (size_t)(fio->ld ? fio->ld : rnn->H), fio->reversed };
 
 #pragma omp parallel num_threads(nthr)
     {

@@ -134,6 +134,10 @@ struct recur_rnn {
 
     recur_rnn_dropout drop;
 
+    /* the layout of this backward's dy and dy_last (recur_rnn_bwd_io) */
+    size_t dy_ld;
+    bool dy_reversed;
+
     /* the last forward, for backward */
     bool have_forward;
     int batch, steps, nthreads;
