@@ -1,6 +1,7 @@
 /* A small CSV reader: header line, ',' separators, optional double quotes ("" inside quotes
  * is a quote), \n or \r\n line ends. Every problem is reported as FILE:LINE:COL. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,11 @@ bool csv_number(const csv_table *t, int row, int col, double *out)
     if (*s == '\0' || *end || errno == ERANGE || !isfinite(v)) {
         cli_error("%s:%d:%d: '%s' in column '%s' is not a finite number", t->path, row + 2,
                   col + 1, s, t->header[col]);
+        return false;
+    }
+    if (fabs(v) > FLT_MAX) {   /* the models compute in float */
+        cli_error("%s:%d:%d: '%s' in column '%s' is beyond the float range (±%.4g)", t->path,
+                  row + 2, col + 1, s, t->header[col], (double)FLT_MAX);
         return false;
     }
     *out = v;
