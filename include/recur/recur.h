@@ -8,6 +8,7 @@
 #include <recur/isa.h>
 #include <recur/rnn.h>
 #include <recur/model.h>
+#include <recur/keras.h>
 
 #ifdef __cplusplus
 extern "C" {
