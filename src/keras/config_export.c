@@ -163,7 +163,7 @@ static json_t *compile_config(const recur_compile_opts *o)
                      "steps_per_execution", 1, "jit_compile", 0);
 }
 
-void keras_describe(const recur_model *m, keras_model_info *info)
+void keras_describe(const recur_model *m, keras_model_info *info, hid_t file)
 {
     memset(info, 0, sizeof *info);
     const char *snakes[MODEL_MAX_LAYERS];
@@ -176,6 +176,22 @@ void keras_describe(const recur_model *m, keras_model_info *info)
         li->vars = L->n_weights == 0 ? KERAS_VARS_NONE
                    : strcmp(L->ops->tag, "bidirectional") == 0 ? KERAS_VARS_BIDIRECTIONAL
                    : L->ops->held_states ? KERAS_VARS_CELL : KERAS_VARS_OWN;
+        /* a Dense on a sequence is Keras's Dense or TimeDistributed(Dense): the file says,
+         * by a TimeDistributed group in its place holding a kernel of its shape */
+        if (file >= 0 && strcmp(L->ops->tag, "dense") == 0 && L->in.steps > 0) {
+            keras_layer_info td = *li;
+            snakes[i] = "time_distributed";
+            keras_place(info, i, snakes);
+            char kernel[200];
+            snprintf(kernel, sizeof kernel, "%s/layer/vars/0", info->layers[i].path);
+            if (keras_h5_fits(file, kernel, &L->weights[0])) {
+                snprintf(li->name, sizeof li->name, "%s", li->path + strlen("layers/"));
+                li->vars = KERAS_VARS_WRAPPED;
+            } else {
+                snakes[i] = L->ops->keras_name;
+                *li = td;
+            }
+        }
     }
     info->n_layers = m->n_layers;
 }

@@ -446,11 +446,21 @@ static recur_status loss_of(json_t *loss, const char *path, recur_compile_opts *
                       "cross-entropies", path, name ? name : "(not one loss)");
 }
 
+/* Keras 3: ["accuracy", ...] or metric objects; tf.keras 2: a list per output of
+ * MeanMetricWrapper objects named in their config. */
 static recur_status metrics_of(json_t *metrics, const char *path, recur_compile_opts *o)
 {
     for (size_t i = 0; i < json_array_size(metrics); i++) {
         json_t *v = json_array_get(metrics, i);
+        if (json_is_array(v)) {   /* one output's list */
+            recur_status s = metrics_of(v, path, o);
+            if (s != RECUR_OK)
+                return s;
+            continue;
+        }
         const char *name = json_is_string(v) ? json_string_value(v) : get_string(v, "class_name");
+        if (name && strcmp(name, "MeanMetricWrapper") == 0)
+            name = get_string(json_object_get(v, "config"), "name");
         if (name && (strcmp(name, "accuracy") == 0 || strcmp(name, "acc") == 0 ||
                      strstr(name, "Accuracy")))
             o->metrics |= RECUR_METRIC_ACCURACY;
@@ -507,7 +517,8 @@ recur_status keras_model_from_config(json_t *model, json_t *compile, const char 
     if ((s = add_layers(m, layers, path, info)) == RECUR_OK && info->n_layers == 0)
         s = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: the model has no layers",
                        path);
-    if (s == RECUR_OK && compile && json_is_object(compile)) {
+    /* an uncompiled Keras model writes no compile settings, or an empty object */
+    if (s == RECUR_OK && json_is_object(compile) && json_object_size(compile) > 0) {
         info->has_compile = true;
         s = compile_of(compile, path, &info->copts);
     }

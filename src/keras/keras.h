@@ -41,6 +41,9 @@ recur_status keras_h5_image_bytes(hid_t file, unsigned char **out, size_t *n);
 char **keras_h5_strings(hid_t obj, const char *attr, int *count);
 void keras_free_strings(char **list);
 
+/* Whether the dataset at name exists with weight w's shape. */
+bool keras_h5_fits(hid_t file, const char *name, const layer_weight *w);
+
 /* HDF5 prints its error stack by default: quiet while recur reads a stranger's file. */
 typedef struct {
     H5E_auto2_t func;
@@ -81,8 +84,9 @@ void keras_place(keras_model_info *info, int i, const char *const *snakes);
  * legacy "training_config"; NULL: none). The layers are named and placed as info says. */
 recur_status keras_model_from_config(json_t *model, json_t *compile, const char *path,
                                      recur_model **out, keras_model_info *info);
-/* The names Keras gives m's layers and the groups their weights take in Keras 3's files. */
-void keras_describe(const recur_model *m, keras_model_info *info);
+/* The names Keras gives m's layers and the groups their weights take in Keras 3's files
+ * (file >= 0: a Dense on a sequence whose group the file lacks is TimeDistributed(Dense)). */
+void keras_describe(const recur_model *m, keras_model_info *info, hid_t file);
 /* Keras 3's config.json for m (compile_config included when m is compiled). */
 json_t *keras_config_of(const recur_model *m, const keras_model_info *info);
 

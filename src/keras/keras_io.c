@@ -217,7 +217,7 @@ recur_status recur_model_load_keras_weights(recur_model *m, const char *path)
         s = recur_model_compile(m, &dflt);   /* the weights need their block */
     keras_model_info info;
     if (s == RECUR_OK) {
-        keras_describe(m, &info);
+        keras_describe(m, &info, h5);
         const bool legacy = H5Lexists(h5, "model_weights", H5P_DEFAULT) > 0;
         if (legacy)
             s = legacy_names(h5, m, &info, path);
@@ -242,7 +242,7 @@ recur_status recur_model_save_keras(const recur_model *m, const char *path)
         return recur_fail(RECUR_ERR_STATE, "%s: compile the model first (its weights exist "
                           "from compile on)", what);
     keras_model_info info;
-    keras_describe(m, &info);
+    keras_describe(m, &info, H5I_INVALID_HID);
     json_t *config = keras_config_of(m, &info);
     char *cfg_text = config ? json_dumps(config, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) : NULL;
     char meta[160];

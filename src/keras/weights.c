@@ -49,6 +49,25 @@ static recur_status read_weight(hid_t file, const char *name, const layer_weight
     return s;
 }
 
+bool keras_h5_fits(hid_t file, const char *name, const layer_weight *w)
+{
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0)
+        return false;
+    const hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    const hid_t space = d >= 0 ? H5Dget_space(d) : -1;
+    hsize_t dims[2] = { 0, 0 };
+    const int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    const bool fits = rank == w->rank && rank >= 1 && rank <= 2 &&
+                      H5Sget_simple_extent_dims(space, dims, NULL) == rank &&
+                      dims[0] == (hsize_t)w->dims[0] &&
+                      (rank == 1 || dims[1] == (hsize_t)w->dims[1]);
+    if (space >= 0)
+        H5Sclose(space);
+    if (d >= 0)
+        H5Dclose(d);
+    return fits;
+}
+
 /* Weight k of layer li in a Keras 3 file. */
 static void keras3_name(const keras_layer_info *li, int k, int count, char *buf, size_t size)
 {
@@ -258,7 +277,8 @@ static recur_status read_legacy_optimizer(hid_t file, recur_model *m, const char
                            "optimizer", path, names[i]);
         }
     }
-    for (int k = 0; s == RECUR_OK && names && k < slots_of(m); k++)
+    /* none at all: an optimizer that never stepped (its state starts fresh) */
+    for (int k = 0; s == RECUR_OK && names && k < slots_of(m) && next[0] + next[1] > 0; k++)
         if (next[k] != m->n_weights)
             s = recur_fail(RECUR_ERR_FORMAT, "%s: the optimizer weights hold %d of the %d "
                            "weights' slots", path, next[k], m->n_weights);
