@@ -3,7 +3,8 @@
 #   1. the tests once under each ISA this machine runs (RECUR_ISA=scalar, avx2, avx512),
 #   2. the tests built with -fsanitize=address,undefined,
 #   3. the NEON build (cross-compiled for AArch64) under qemu-aarch64,
-#   4. the default build once more, last, so its summary closes the log.
+#   4. recur's .keras exports loaded, run and trained on by Keras 3 (JAX, from PyPI),
+#   5. the default build once more, last, so its summary closes the log.
 # Set RECUR_SKIP_NEON=1 to skip step 3 on a machine without the cross toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,9 @@ if [[ "${RECUR_SKIP_NEON:-0}" != 1 ]]; then
     RECUR_ISA=$isa RECUR_TEST_QUICK=1 ctest --test-dir build-neon --output-on-failure
   done
 fi
+
+echo "=== recur's .keras exports in Keras 3 (JAX backend)"
+bash scripts/keras-roundtrip.sh build
 
 echo "=== tests, default ISA ($(build/tests/print_isas | tail -n 1))"
 ctest --test-dir build --output-on-failure

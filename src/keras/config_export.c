@@ -2,6 +2,7 @@
  * each with the settings Keras's constructor takes, read from the layer's own config record
  * (the one model files store), named as Keras names them; plus compile_config. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -13,6 +14,20 @@ static const char *const activation_names[] = { "linear", "tanh", "sigmoid", "re
 static const char *activation_name(int a)
 {
     return a >= 0 && a < RECUR_ACT_COUNT ? activation_names[a] : "linear";
+}
+
+/* f as the shortest decimal that reads back as f: 0.9, not 0.899999976. Keras computes
+ * some of its optimizer's arithmetic (1 - beta_1) in double from the number it reads, so the
+ * decimal a Keras user would have written gives Keras's own steps. */
+static json_t *json_float32(float f)
+{
+    char text[32];
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, (double)f);
+        if ((float)strtod(text, NULL) == f)
+            break;
+    }
+    return json_real(strtod(text, NULL));
 }
 
 /* A serialized Keras object: {module, class_name, config, registered_name}. */
@@ -43,8 +58,9 @@ static json_t *rnn_config(layer_config_reader *r, const char *name, bool gru, bo
     json_object_set_new(c, "units", json_integer(layer_config_int(r, "units", 1)));
     json_object_set_new(c, "activation",
                         json_string(activation_name(layer_config_int(r, "activation", 1))));
-    json_object_set_new(c, "recurrent_activation", json_string(activation_name(
-                                                       layer_config_int(r, "recurrent_activation", 2))));
+    if (gru || lstm)   /* SimpleRNN has none, and Keras refuses the argument */
+        json_object_set_new(c, "recurrent_activation", json_string(activation_name(
+                                                           layer_config_int(r, "recurrent_activation", 2))));
     json_object_set_new(c, "use_bias", json_boolean(layer_config_bool(r, "use_bias", true)));
     json_object_set_new(c, "return_sequences",
                         json_boolean(layer_config_bool(r, "return_sequences", false)));
@@ -52,9 +68,9 @@ static json_t *rnn_config(layer_config_reader *r, const char *name, bool gru, bo
     json_object_set_new(c, "go_backwards", json_boolean(go_backwards));
     json_object_set_new(c, "stateful", json_boolean(stateful));
     json_object_set_new(c, "zero_output_for_mask", json_boolean(zero_output));
-    json_object_set_new(c, "dropout", json_real(layer_config_float(r, "dropout", 0)));
+    json_object_set_new(c, "dropout", json_float32(layer_config_float(r, "dropout", 0)));
     json_object_set_new(c, "recurrent_dropout",
-                        json_real(layer_config_float(r, "recurrent_dropout", 0)));
+                        json_float32(layer_config_float(r, "recurrent_dropout", 0)));
     if (lstm)
         json_object_set_new(c, "unit_forget_bias",
                             json_boolean(layer_config_bool(r, "unit_forget_bias", true)));
@@ -113,9 +129,9 @@ static json_t *layer_config(const layer *L, layer_config_reader *r, const char *
         json_object_set_new(c, "mask_zero", json_boolean(layer_config_bool(r, "mask_zero",
                                                                             false)));
     } else if (strcmp(tag, "masking") == 0) {
-        json_object_set_new(c, "mask_value", json_real(layer_config_float(r, "mask_value", 0)));
+        json_object_set_new(c, "mask_value", json_float32(layer_config_float(r, "mask_value", 0)));
     } else if (strcmp(tag, "dropout") == 0) {
-        json_object_set_new(c, "rate", json_real(layer_config_float(r, "rate", 0)));
+        json_object_set_new(c, "rate", json_float32(layer_config_float(r, "rate", 0)));
     } else if (strcmp(tag, "gap") == 0 || strcmp(tag, "gmp") == 0) {
         json_object_set_new(c, "data_format", json_string("channels_last"));
         json_object_set_new(c, "keepdims", json_false());
@@ -132,24 +148,26 @@ static json_t *compile_config(const recur_compile_opts *o)
     const char *cls;
     if (o->optimizer == RECUR_SGD) {
         cls = "SGD";
-        oc = json_pack("{s:s, s:f, s:f, s:b}", "name", "SGD", "learning_rate",
-                       (double)o->learning_rate, "momentum", (double)o->momentum, "nesterov",
+        oc = json_pack("{s:s, s:o, s:o, s:b}", "name", "SGD", "learning_rate",
+                       json_float32(o->learning_rate), "momentum", json_float32(o->momentum), "nesterov",
                        o->nesterov);
     } else if (o->optimizer == RECUR_RMSPROP) {
         cls = "RMSprop";
-        oc = json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}", "name", "rmsprop", "learning_rate",
-                       (double)o->learning_rate, "rho", (double)o->rho, "momentum",
-                       (double)o->momentum, "epsilon", (double)o->epsilon, "centered", 0);
+        oc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "name", "rmsprop", "learning_rate",
+                       json_float32(o->learning_rate), "rho", json_float32(o->rho), "momentum",
+                       json_float32(o->momentum), "epsilon", json_float32(o->epsilon),
+                       "centered", 0);
     } else {
         cls = "Adam";
-        oc = json_pack("{s:s, s:f, s:f, s:f, s:f, s:b}", "name", "adam", "learning_rate",
-                       (double)o->learning_rate, "beta_1", (double)o->beta_1, "beta_2",
-                       (double)o->beta_2, "epsilon", (double)o->epsilon, "amsgrad", 0);
+        oc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}", "name", "adam", "learning_rate",
+                       json_float32(o->learning_rate), "beta_1", json_float32(o->beta_1),
+                       "beta_2", json_float32(o->beta_2), "epsilon", json_float32(o->epsilon),
+                       "amsgrad", 0);
     }
     const float clips[] = { o->clipnorm, o->clipvalue, o->global_clipnorm };
     const char *clip_names[] = { "clipnorm", "clipvalue", "global_clipnorm" };
     for (int i = 0; i < 3; i++)
-        json_object_set_new(oc, clip_names[i], clips[i] > 0 ? json_real(clips[i]) : json_null());
+        json_object_set_new(oc, clip_names[i], clips[i] > 0 ? json_float32(clips[i]) : json_null());
     json_t *metrics = json_array();
     if (o->metrics & RECUR_METRIC_ACCURACY)
         json_array_append_new(metrics, json_string("accuracy"));
@@ -199,7 +217,7 @@ void keras_describe(const recur_model *m, keras_model_info *info, hid_t file)
 json_t *keras_config_of(const recur_model *m, const keras_model_info *info)
 {
     const bool ids = m->n_layers > 0 && strcmp(m->layers[0]->ops->tag, "embedding") == 0;
-    int batch = 0;   /* a stateful model's fixed batch: the rows its states hold */
+    const int batch = model_stateful(m) ? m->stateful_batch : 0;   /* Keras needs it fixed */
     json_t *layers = json_array();
     json_t *input = base_config("input_layer");
     json_object_del(input, "trainable");
@@ -207,9 +225,6 @@ json_t *keras_config_of(const recur_model *m, const keras_model_info *info)
     json_array_append_new(layers, keras_object("keras.layers", "InputLayer", input));
     for (int i = 0; i < m->n_layers; i++) {
         const layer *L = m->layers[i];
-        size_t per;
-        if (L->stateful && L->ops->held_states && L->ops->held_states(L, &per) > 0)
-            batch = L->ops->held_states(L, &per);
         const keras_layer_info *li = &info->layers[i];
         layer_config_writer w = { .len = 0 };
         L->ops->write_config(L, &w);
@@ -217,7 +232,7 @@ json_t *keras_config_of(const recur_model *m, const keras_model_info *info)
         layer_config_parse(&r, w.bytes, w.len);
         json_t *obj = keras_object("keras.layers", L->ops->keras_class,
                                    layer_config(L, &r, li->name));
-        json_t *in = shape_json(0, L->in.steps, L->in.features, ids && i == 0);
+        json_t *in = shape_json(batch, L->in.steps, L->in.features, ids && i == 0);
         json_object_set_new(obj, "build_config", json_pack("{s:o}", "input_shape", in));
         json_array_append_new(layers, obj);
     }

@@ -280,8 +280,9 @@ static const struct {
 
 /* ---- the model ---- */
 
-/* [None, T, F] or [None, T] (token ids) from a shape array; false if it is neither. */
-static bool shape_of(json_t *shape, int *T, int *F)
+/* [batch, T, F] or [batch, T] (token ids) from a shape array, batch None or a count (0 for
+ * None); false if it is neither. */
+static bool shape_of(json_t *shape, int *batch, int *T, int *F)
 {
     const size_t n = json_array_size(shape);
     if (n != 2 && n != 3)
@@ -291,6 +292,11 @@ static bool shape_of(json_t *shape, int *T, int *F)
         (f && (!json_is_integer(f) || json_integer_value(f) < 1 ||
                json_integer_value(f) > 1000000)))
         return false;
+    json_t *b = json_array_get(shape, 0);
+    if (!json_is_null(b) && (!json_is_integer(b) || json_integer_value(b) < 1 ||
+                             json_integer_value(b) > 1000000))
+        return false;
+    *batch = json_is_null(b) ? 0 : (int)json_integer_value(b);
     *T = (int)json_integer_value(t);
     *F = f ? (int)json_integer_value(f) : 1;
     return true;
@@ -299,7 +305,8 @@ static bool shape_of(json_t *shape, int *T, int *F)
 /* The input shape: an InputLayer's batch_shape (Keras 3) or batch_input_shape (Keras 2), a
  * first layer's batch_input_shape, the Sequential's build_input_shape, or the first layer's
  * build_config. */
-static recur_status input_shape(json_t *config, json_t *layers, const char *path, int *T, int *F)
+static recur_status input_shape(json_t *config, json_t *layers, const char *path, int *batch,
+                                int *T, int *F)
 {
     json_t *first = json_object_get(json_array_get(layers, 0), "config");
     json_t *candidates[] = {
@@ -312,7 +319,7 @@ static recur_status input_shape(json_t *config, json_t *layers, const char *path
         json_t *s = candidates[i];
         if (s == NULL || json_is_null(s))
             continue;
-        if (shape_of(s, T, F))
+        if (shape_of(s, batch, T, F))
             return RECUR_OK;
         char *text = json_dumps(s, JSON_COMPACT);
         recur_status st = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: input shape "
@@ -493,8 +500,9 @@ static recur_status compile_of(json_t *compile, const char *path, recur_compile_
     return s;
 }
 
-recur_status keras_model_from_config(json_t *model, json_t *compile, const char *path,
-                                     recur_model **out, keras_model_info *info)
+recur_status keras_model_from_config(json_t *model, json_t *compile, size_t weight_bytes,
+                                     const char *path, recur_model **out,
+                                     keras_model_info *info)
 {
     *out = NULL;
     memset(info, 0, sizeof *info);
@@ -507,14 +515,18 @@ recur_status keras_model_from_config(json_t *model, json_t *compile, const char 
     if (json_array_size(layers) > MODEL_MAX_LAYERS)
         return recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: more than %d layers",
                           path, MODEL_MAX_LAYERS);
-    int T = 0, F = 0;
-    recur_status s = input_shape(config, layers, path, &T, &F);
+    int batch = 0, T = 0, F = 0;
+    recur_status s = input_shape(config, layers, path, &batch, &T, &F);
     if (s != RECUR_OK)
         return s;
     recur_model *m;
     if ((s = recur_model_create(T, F, &m)) != RECUR_OK)
         return s;
-    if ((s = add_layers(m, layers, path, info)) == RECUR_OK && info->n_layers == 0)
+    m->loading = true;
+    m->load_param_budget = weight_bytes / sizeof(float);
+    s = add_layers(m, layers, path, info);
+    m->loading = false;
+    if (s == RECUR_OK && info->n_layers == 0)
         s = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: the model has no layers",
                        path);
     /* an uncompiled Keras model writes no compile settings, or an empty object */
@@ -526,6 +538,7 @@ recur_status keras_model_from_config(json_t *model, json_t *compile, const char 
         recur_model_free(m);
         return s;
     }
+    m->stateful_batch = model_stateful(m) ? batch : 0;
     *out = m;
     return RECUR_OK;
 }

@@ -81,9 +81,12 @@ typedef struct {
 void keras_place(keras_model_info *info, int i, const char *const *snakes);
 /* The Sequential model a Keras config describes (Keras 3's config.json, or a legacy file's
  * model_config), with the compile settings of compile (Keras 3's "compile_config" or a
- * legacy "training_config"; NULL: none). The layers are named and placed as info says. */
-recur_status keras_model_from_config(json_t *model, json_t *compile, const char *path,
-                                     recur_model **out, keras_model_info *info);
+ * legacy "training_config"; NULL: none). The layers are named and placed as info says.
+ * weight_bytes: the size of the HDF5 file holding the weights; a config asking for more
+ * weights than it can hold (4 bytes each) is refused before anything is allocated. */
+recur_status keras_model_from_config(json_t *model, json_t *compile, size_t weight_bytes,
+                                     const char *path, recur_model **out,
+                                     keras_model_info *info);
 /* The names Keras gives m's layers and the groups their weights take in Keras 3's files
  * (file >= 0: a Dense on a sequence whose group the file lacks is TimeDistributed(Dense)). */
 void keras_describe(const recur_model *m, keras_model_info *info, hid_t file);

@@ -74,8 +74,8 @@ static recur_status load_dot_keras(const unsigned char *zip, size_t n, const cha
     recur_model *m = NULL;
     keras_model_info info;
     if (s == RECUR_OK)
-        s = keras_model_from_config(root, json_object_get(root, "compile_config"), path, &m,
-                                    &info);
+        s = keras_model_from_config(root, json_object_get(root, "compile_config"), h5_n, path,
+                                    &m, &info);
     if (s == RECUR_OK)
         s = finish(m, &info, h5, keras_read_weights, path, out);
     if (h5 >= 0)
@@ -99,7 +99,7 @@ static recur_status json_attr(hid_t file, const char *attr, const char *path, js
     return s;
 }
 
-static recur_status load_legacy(hid_t h5, const char *path, recur_model **out)
+static recur_status load_legacy(hid_t h5, size_t bytes, const char *path, recur_model **out)
 {
     json_t *model = NULL, *training = NULL;
     recur_status s = json_attr(h5, "model_config", path, &model);
@@ -112,7 +112,7 @@ static recur_status load_legacy(hid_t h5, const char *path, recur_model **out)
     recur_model *m = NULL;
     keras_model_info info;
     if (s == RECUR_OK)
-        s = keras_model_from_config(model, training, path, &m, &info);
+        s = keras_model_from_config(model, training, bytes, path, &m, &info);
     if (s == RECUR_OK)
         s = finish(m, &info, h5, keras_read_legacy_weights, path, out);
     json_decref(model);
@@ -139,7 +139,7 @@ recur_status recur_model_load_keras(const char *path, recur_model **out)
     case KERAS_FILE_HDF5: {
         const hid_t h5 = keras_h5_open_image(bytes, n);
         s = h5 < 0 ? recur_fail(RECUR_ERR_FORMAT, "%s: %s: a damaged HDF5 file", what, path)
-                   : load_legacy(h5, path, out);
+                   : load_legacy(h5, n, path, out);
         if (h5 >= 0)
             H5Fclose(h5);
         break;
@@ -241,6 +241,9 @@ recur_status recur_model_save_keras(const recur_model *m, const char *path)
     if (!m->compiled)
         return recur_fail(RECUR_ERR_STATE, "%s: compile the model first (its weights exist "
                           "from compile on)", what);
+    if (model_stateful(m) && m->stateful_batch == 0)
+        return recur_fail(RECUR_ERR_STATE, "%s: a stateful model's batch size is not known yet "
+                          "(Keras fixes it in the file): run the model on a batch first", what);
     keras_model_info info;
     keras_describe(m, &info, H5I_INVALID_HID);
     json_t *config = keras_config_of(m, &info);

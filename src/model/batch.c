@@ -113,6 +113,8 @@ recur_status recur_model_forward_batch(recur_model *m, const float *x, int batch
     const recur_fpenv fpenv = recur_fpenv_flush_denormals();
     recur_status s = forward(m, x, batch);
     recur_fpenv_restore(fpenv);
+    if (s == RECUR_OK && model_stateful(m))
+        m->stateful_batch = batch;
     return s;
 }
 

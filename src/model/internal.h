@@ -52,6 +52,8 @@ struct recur_model {
     recur_compile_opts copts;      /* defaults resolved */
     long long iterations;          /* optimizer steps taken */
     bool inference;                /* predict/evaluate: no dropout, nothing kept for backward */
+    int stateful_batch;            /* a stateful model's batch: its last forward's rows, or a
+                                    * Keras file's fixed batch size; 0 while unknown */
 
     int n_weights;
     model_weight weights[MODEL_MAX_WEIGHTS];
