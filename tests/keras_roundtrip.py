@@ -6,7 +6,8 @@ test_keras_files, run with RECUR_KERAS_EXPORT_DIR=DIR, leaves in DIR each case's
 models with an optimizer state, every weight after three training steps on the case's
 continuation batches ("after<i>"). The export is of the model as loaded from
 Keras's own file (tests/data/keras/NAME.keras). Here Keras loads each export with
-keras.models.load_model and predicts the same inputs; then takes three steps with
+keras.models.load_model, summarises it as it does its own file (names, classes, shapes,
+parameter and optimizer variable counts) and predicts the same inputs; then takes three steps with
 train_on_batch on the case's continuation batches, from the export and from Keras's own file
 alike: the same weights after them mean the export carried the weights, the compile settings
 and the optimizer state. recur's own three steps are compared too.
@@ -69,6 +70,13 @@ def shaped(model_shape, flat, rows=None):
     return flat.astype(np.float32).reshape((-1,) + shape)
 
 
+def summary(model):
+    """model.summary()'s text: names, classes, shapes, parameter counts"""
+    lines = []
+    model.summary(print_fn=lambda text, line_break=True: lines.append(text))
+    return "\n".join(lines)
+
+
 def continue_training(model, ref):
     """Keras's three steps on the case's continuation batches; the weights after them."""
     for k in range(3):
@@ -82,6 +90,10 @@ def check(export_dir, data_dir, name, ref):
     the same steps from Keras's own file, the same against recur's own three steps)"""
     mine = read_arrays(open(os.path.join(export_dir, name + ".recur.txt")))
     model = keras.models.load_model(os.path.join(export_dir, name + ".keras"))
+    own = keras.models.load_model(os.path.join(data_dir, name + ".keras"))
+    if summary(model) != summary(own):
+        raise ValueError("Keras's summary of the export differs from its summary of its own "
+                         "file:\n" + summary(model) + "\n" + summary(own))
     x = shaped(model.input_shape, ref["x"] if "x" in ref else ref["x0"])
     pred = model.predict(x, batch_size=len(x), verbose=0)
     worst_p = worst_error(pred, mine["pred"], 0.5)
@@ -89,7 +101,6 @@ def check(export_dir, data_dir, name, ref):
         return worst_p, 0.0, 0.0
     if not model.compiled:
         raise ValueError("the export did not come back compiled")
-    own = keras.models.load_model(os.path.join(data_dir, name + ".keras"))
     got, want = continue_training(model, ref), continue_training(own, ref)
     if len(got) != len(want):
         raise ValueError(f"{len(got)} weights, Keras's file has {len(want)}")

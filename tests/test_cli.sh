@@ -60,7 +60,7 @@ expect_ok "predict" "$recur" predict --load "$work/sun.recur" --data "$data/suns
 expect_ok "resume" "$recur" fit --data "$data/sunspots_yearly.csv" --load "$work/sun.recur" --epochs 1 --verbose 0 --save "$work/sun2.recur"
 expect_ok "summary of a file" "$recur" summary --load "$work/sun.recur"
 expect_ok "summary of a spec" "$recur" summary --model lstm:50,dense:1:sigmoid --input 100,1
-grep -q "10400" "$work/out" && grep -q "Total params: 10451" "$work/out" && ok || bad "summary: Keras parameter counts"
+grep -q "│ *10,400 │" "$work/out" && grep -q "Total params: 10,451 (40.82 KB)" "$work/out" && ok || bad "summary: Keras parameter counts"
 expect_ok "info" "$recur" info
 grep -q "active ISA" "$work/out" && ok || bad "info: no ISA line"
 expect_ok "bench" "$recur" bench --batch 4 --steps 5 --units 8 --iters 2
@@ -86,7 +86,7 @@ done
 expect_ok "text gap" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --max-tokens 10 --max-length 5 --model embedding:4:mask_zero,gap,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/gap.recur"
 grep -q "(None, 5, 4)" "$work/out" && ok || bad "text gap: --max-length 5 not the input length"
 expect_ok "summary embedding" "$recur" summary --model embedding:16:mask_zero,gru:8:seq,gmp,dense:2:softmax --input 20,1 --vocab-size 100
-grep -q "1600" "$work/out" && ok || bad "summary embedding: 100 x 16 parameters"
+grep -q "1,600" "$work/out" && ok || bad "summary embedding: 100 x 16 parameters"
 # MNIST records: 785 bytes each (label, 28×28 pixels)
 gunzip -c "$data/mnist_test.bin.gz" | head -c $((785 * 40)) > "$work/mnist40.bin"
 expect_ok "mnist" "$recur" fit --data "$work/mnist40.bin" --format mnist --task classify --model lstm:8,dense:10:softmax --epochs 1 --verbose 0 --save "$work/mnist.recur"
@@ -98,7 +98,7 @@ expect_fail "mnist label" "record 0 has label 12" "$recur" fit --data "$work/mni
 expect_ok "masking spec" "$recur" fit --data "$data/sunspots_yearly.csv" --task forecast --window 10 --model masking:0,gru:4,dense:1 --epochs 1 --verbose 0 --save "$work/masking.recur"
 # Bidirectional and dropout
 expect_ok "bidirectional dropout" "$recur" fit --data "$work/texts.csv" --task classify --label-column label --text-column text --tokens word --model embedding:8:mask_zero,bidirectional:lstm:4:seq:dropout=0.2:recurrent_dropout=0.1,dropout:0.3,bidirectional:gru:3:merge=sum,dense:1:sigmoid --epochs 2 --verbose 0 --save "$work/bi.recur"
-grep -q "bidirectional (Bidirectional)" "$work/out" && grep -q "bidirectional_1 (Bidirectional) *(None, 3) *234" "$work/out" && ok || bad "bidirectional: summary"
+grep -q "bidirectional (Bidirectional)" "$work/out" && grep -q "bidirectional_1 (Bidirectional) *│ (None, 3) *│ *234 │" "$work/out" && ok || bad "bidirectional: summary"
 expect_ok "bidirectional evaluate" "$recur" evaluate --load "$work/bi.recur" --data "$work/texts.csv"
 # next-token text: fit, the test report, generation
 gunzip -c "$data/pride_and_prejudice.txt.gz" | head -c 30000 > "$work/pp.txt"
@@ -184,6 +184,32 @@ expect_fail "generate unknown char" "character '~' is not in the model's vocabul
 expect_fail "generate unknown word" "word 'zyzzyva' is not in the model's vocabulary" "$recur" generate --load "$work/ppw.recur" --prompt "it is zyzzyva" --length 3
 expect_fail "generate with a classifier" "is not a next-token model" "$recur" generate --load "$work/names.recur" --prompt "ab" --length 3
 expect_fail "generate empty prompt" "no token to start from" "$recur" generate --load "$work/ppw.recur" --prompt "!!" --length 3
+# Keras files: import, export, summary, and --load by content
+keras_data=$(dirname "$0")/data/keras
+if "$recur" summary --load "$keras_data/gru_forms.keras" > "$work/out" 2> "$work/err"; then
+  for f in "$keras_data"/*.keras; do   # Keras's own summary() of each (tools/gen_keras_summaries.py)
+    "$recur" summary --load "$f" | cmp -s - "${f%.keras}.summary.txt" && ok || bad "summary of $f differs from Keras's"
+  done
+  expect_ok "import" "$recur" import "$keras_data/stacked_lstm.keras" --save "$work/imported.recur"
+  "$recur" summary --load "$work/imported.recur" | cmp -s - "$keras_data/stacked_lstm.summary.txt" && ok || bad "import: the summary changed"
+  expect_ok "import legacy h5" "$recur" import "$keras_data/text_bidirectional_k2.h5" --save "$work/k2.recur"
+  expect_ok "export" "$recur" export "$work/sun.recur" --out "$work/sun.keras"
+  grep -q "data settings" "$work/out" && ok || bad "export: no note on the data settings"
+  [[ $(head -c 2 "$work/sun.keras") == PK ]] && ok || bad "export: not a zip"
+  expect_ok "export summary" "$recur" summary --load "$work/sun.keras"
+  grep -q "lstm (LSTM) *│ (None, 8)" "$work/out" && ok || bad "export: summary of the .keras"
+  cp "$work/sun.keras" "$work/disguised.recur"   # recognised by content, not by name
+  expect_ok "import by content" "$recur" import "$work/disguised.recur" --save "$work/again.recur"
+  expect_fail "evaluate a Keras model on CSV" "carries no data settings" "$recur" evaluate --load "$work/sun.keras" --data "$data/sunspots_yearly.csv"
+  expect_fail "import text" "is not a Keras file" "$recur" import "$work/texts.csv" --save "$work/out.recur"
+  expect_fail "import weights file" "recur_model_load_keras_weights" "$recur" import "$keras_data/gru_forms.weights.h5" --save "$work/out.recur"
+  expect_fail "import no save" "--save MODEL.recur is required" "$recur" import "$keras_data/gru_forms.keras"
+  expect_fail "import no file" "the first argument is the model file" "$recur" import --save "$work/out.recur"
+  expect_fail "export into a missing dir" "cannot create" "$recur" export "$work/sun.recur" --out "$work/no/such/m.keras"
+  expect_fail "export a Keras file's stranger" "bad magic" "$recur" export "$work/foreign.recur" --out "$work/out.csv"
+else
+  grep -q "built without Keras file support" "$work/err" && ok || bad "keras: $(cat "$work/err")"
+fi
 # the model file from the first fit is untouched by every failure above
 cmp -s "$work/sun.recur" "$work/sun_before.recur" && ok || bad "model changed"
 

@@ -299,6 +299,33 @@ static void test_keras_files(void **state)
            "three steps %.1e\n", cases, dir, worst_pred, worst_weight);
 }
 
+/* A model saved uncompiled predicts, refuses to train or evaluate until compiled (as in
+ * Keras), then trains; its export stays uncompiled. */
+static void test_uncompiled(void **state)
+{
+    (void)state;
+    recur_model *m = NULL, *back = NULL;
+    assert_int_equal(recur_model_load_keras(RECUR_TEST_DATA_DIR "/keras/masking_merges.keras",
+                                            &m), RECUR_OK);
+    float x[2 * 6 * 2] = { 0.5f, -1, 2, 0.25f }, y[2 * 2] = { 1, 0, 0, 1 }, p[4];
+    assert_int_equal(recur_model_predict(m, x, 2, p), RECUR_OK);
+    assert_int_equal(recur_model_train_step(m, x, y, 2, NULL), RECUR_ERR_STATE);
+    assert_non_null(strstr(recur_last_error(), "without compile settings"));
+    float loss;
+    assert_int_equal(recur_model_evaluate(m, x, y, 2, &loss, NULL), RECUR_ERR_STATE);
+    const char *path = "/tmp/recur_uncompiled_test.keras";
+    assert_int_equal(recur_model_save_keras(m, path), RECUR_OK);
+    assert_int_equal(recur_model_load_keras(path, &back), RECUR_OK);
+    assert_int_equal(recur_model_train_step(back, x, y, 2, NULL), RECUR_ERR_STATE);
+    recur_model_free(back);
+    unlink(path);
+    const recur_compile_opts c = { .optimizer = RECUR_SGD, .loss = RECUR_LOSS_MSE };
+    assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
+    assert_int_equal(recur_model_train_step(m, x, y, 2, NULL), RECUR_OK);
+    assert_int_equal(recur_model_apply_gradients(m), RECUR_OK);
+    recur_model_free(m);
+}
+
 /* A build without HDF5, libzip and jansson: each call fails and says why. */
 static void test_without_keras(void **state)
 {
@@ -323,11 +350,13 @@ static void test_without_keras(void **state)
 int main(void)
 {
 #ifdef RECUR_TEST_KERAS
-    const struct CMUnitTest tests[] = { cmocka_unit_test(test_keras_files) };
+    const struct CMUnitTest tests[] = { cmocka_unit_test(test_keras_files),
+                                        cmocka_unit_test(test_uncompiled) };
     (void)test_without_keras;
 #else
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_without_keras) };
     (void)test_keras_files;
+    (void)test_uncompiled;
 #endif
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

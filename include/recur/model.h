@@ -212,7 +212,11 @@ RECUR_API recur_status recur_model_history_sized(const recur_model *m, int epoch
 /* Output shape per sample: steps (0 when the output has no time axis) and features. */
 RECUR_API recur_status recur_model_output_shape(const recur_model *m, int *steps, int *features);
 RECUR_API int recur_model_num_layers(const recur_model *m);
-/* One line per layer as model.summary() prints it, plus totals; written to buf (NUL-ended). */
+/* Keras 3's model.summary() table (UTF-8 box drawing): the model's and layers' names (a
+ * Keras file's own, or Keras's defaults), output shapes and parameters, then the totals, and
+ * the optimizer's variables once it has taken a step; written to buf (NUL-ended). A row
+ * takes about 250 bytes, so 4 KiB holds ten layers; too small a buffer is an error that
+ * names the size needed. */
 RECUR_API recur_status recur_model_summary(const recur_model *m, char *buf, size_t size);
 RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
 /* A copy of m's layers and weights (not its optimizer state or carried states) for inputs
@@ -240,6 +244,8 @@ RECUR_API recur_status recur_model_save(const recur_model *m, const char *path);
  * 1 MiB. NULL or "" clears it. recur_model_metadata never returns NULL. */
 RECUR_API recur_status recur_model_set_metadata(recur_model *m, const char *text);
 RECUR_API const char  *recur_model_metadata(const recur_model *m);
+/* A recur model file, or a Keras file (recognised by its zip or HDF5 signature, whatever its
+ * name): then the same as recur_model_load_keras. */
 RECUR_API recur_status recur_model_load(const char *path, recur_model **out);
 RECUR_API void         recur_model_free(recur_model *m);
 

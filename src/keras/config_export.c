@@ -187,16 +187,18 @@ void keras_describe(const recur_model *m, keras_model_info *info, hid_t file)
     const char *snakes[MODEL_MAX_LAYERS];
     for (int i = 0; i < m->n_layers; i++) {
         const layer *L = m->layers[i];
-        snakes[i] = L->ops->keras_name;
+        snakes[i] = L->time_distributed ? "time_distributed" : L->ops->keras_name;
         keras_place(info, i, snakes);
         keras_layer_info *li = &info->layers[i];
         snprintf(li->name, sizeof li->name, "%s", li->path + strlen("layers/"));
         li->vars = L->n_weights == 0 ? KERAS_VARS_NONE
                    : strcmp(L->ops->tag, "bidirectional") == 0 ? KERAS_VARS_BIDIRECTIONAL
-                   : L->ops->held_states ? KERAS_VARS_CELL : KERAS_VARS_OWN;
+                   : L->ops->held_states ? KERAS_VARS_CELL
+                   : L->time_distributed ? KERAS_VARS_WRAPPED : KERAS_VARS_OWN;
         /* a Dense on a sequence is Keras's Dense or TimeDistributed(Dense): the file says,
          * by a TimeDistributed group in its place holding a kernel of its shape */
-        if (file >= 0 && strcmp(L->ops->tag, "dense") == 0 && L->in.steps > 0) {
+        if (file >= 0 && strcmp(L->ops->tag, "dense") == 0 && L->in.steps > 0 &&
+            !L->time_distributed) {
             keras_layer_info td = *li;
             snakes[i] = "time_distributed";
             keras_place(info, i, snakes);
@@ -210,6 +212,8 @@ void keras_describe(const recur_model *m, keras_model_info *info, hid_t file)
                 *li = td;
             }
         }
+        if (L->name[0])
+            snprintf(li->name, sizeof li->name, "%s", L->name);
     }
     info->n_layers = m->n_layers;
 }
@@ -232,18 +236,24 @@ json_t *keras_config_of(const recur_model *m, const keras_model_info *info)
         layer_config_parse(&r, w.bytes, w.len);
         json_t *obj = keras_object("keras.layers", L->ops->keras_class,
                                    layer_config(L, &r, li->name));
+        if (L->time_distributed) {   /* the Dense inside Keras's wrapper */
+            json_t *wrapper = base_config(li->name);
+            json_object_set_new(json_object_get(obj, "config"), "name", json_string("dense"));
+            json_object_set_new(wrapper, "layer", obj);
+            obj = keras_object("keras.layers", "TimeDistributed", wrapper);
+        }
         json_t *in = shape_json(batch, L->in.steps, L->in.features, ids && i == 0);
         json_object_set_new(obj, "build_config", json_pack("{s:o}", "input_shape", in));
         json_array_append_new(layers, obj);
     }
     json_object_set_new(input, "batch_shape", shape_json(batch, m->timesteps, m->features, ids));
     json_object_set_new(input, "dtype", json_string(ids ? "int32" : "float32"));
-    json_t *config = json_pack("{s:s, s:b, s:s, s:o}", "name", "sequential", "trainable", 1,
+    json_t *config = json_pack("{s:s, s:b, s:s, s:o}", "name", m->name[0] ? m->name : "sequential", "trainable", 1,
                                "dtype", "float32", "layers", layers);
     json_t *root = keras_object("keras", "Sequential", config);
     json_object_set_new(root, "build_config",
                         json_pack("{s:O}", "input_shape", json_object_get(input, "batch_shape")));
-    if (m->compiled)
+    if (m->compiled && !m->compile_implicit)
         json_object_set_new(root, "compile_config", compile_config(&m->copts));
     return root;
 }

@@ -2,6 +2,7 @@
  * of tf.keras 2.x files (the same layer configs, with small differences in the input shape
  * and the dtype). Every option recur runs is taken; an option that would change what the
  * model computes and that recur lacks is refused by name, never dropped. */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -212,7 +213,10 @@ static recur_status add_time_distributed(recur_model *m, const import_ctx *c, js
     const char *cls = get_string(inner, "class_name");
     if (cls == NULL || strcmp(cls, "Dense") != 0)
         return bad(c, "wraps '%s'; recur runs TimeDistributed(Dense)", cls ? cls : "nothing");
-    return add_dense(m, c, json_object_get(inner, "config"));
+    recur_status s = add_dense(m, c, json_object_get(inner, "config"));
+    if (s == RECUR_OK)
+        m->layers[m->n_layers - 1]->time_distributed = true;
+    return s;
 }
 
 static recur_status add_embedding(recur_model *m, const import_ctx *c, json_t *cfg)
@@ -279,6 +283,16 @@ static const struct {
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
 /* ---- the model ---- */
+
+bool keras_plain_name(const char *name, size_t size)
+{
+    if (name == NULL || name[0] == '\0' || strlen(name) >= size)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_-./", *p))
+            return false;
+    return true;
+}
 
 /* [batch, T, F] or [batch, T] (token ids) from a shape array, batch None or a count (0 for
  * None); false if it is neither. */
@@ -368,6 +382,8 @@ static recur_status add_layers(recur_model *m, json_t *layers, const char *path,
             return s;
         keras_layer_info *li = &info->layers[at];
         snprintf(li->name, sizeof li->name, "%s", c.layer ? c.layer : kinds[k].snake);
+        if (keras_plain_name(c.layer, sizeof m->layers[at]->name))
+            snprintf(m->layers[at]->name, sizeof m->layers[at]->name, "%s", c.layer);
         li->vars = kinds[k].vars;
         snakes[at] = kinds[k].snake;
         keras_place(info, at, snakes);
@@ -539,6 +555,9 @@ recur_status keras_model_from_config(json_t *model, json_t *compile, size_t weig
         return s;
     }
     m->stateful_batch = model_stateful(m) ? batch : 0;
+    const char *name = get_string(config, "name");
+    if (keras_plain_name(name, sizeof m->name))
+        snprintf(m->name, sizeof m->name, "%s", name);
     *out = m;
     return RECUR_OK;
 }

@@ -87,6 +87,9 @@ void keras_place(keras_model_info *info, int i, const char *const *snakes);
 recur_status keras_model_from_config(json_t *model, json_t *compile, size_t weight_bytes,
                                      const char *path, recur_model **out,
                                      keras_model_info *info);
+/* Whether a file's model or layer name is an identifier-like name shorter than size, one
+ * recur keeps (and shows in summaries); otherwise recur uses Keras's default. */
+bool keras_plain_name(const char *name, size_t size);
 /* The names Keras gives m's layers and the groups their weights take in Keras 3's files
  * (file >= 0: a Dense on a sequence whose group the file lacks is TimeDistributed(Dense)). */
 void keras_describe(const recur_model *m, keras_model_info *info, hid_t file);

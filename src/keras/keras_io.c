@@ -27,8 +27,9 @@ static recur_status parse_json(const char *text, size_t n, const char *path, con
     return RECUR_OK;
 }
 
-/* Compile m as the file says, or with recur's defaults (Adam, MSE) when it says nothing:
- * recur's weights live in the block compile plans. */
+/* Compile m as the file says; when it says nothing, with recur's defaults (Adam, MSE) only
+ * to plan the block recur's weights live in: such a model predicts, and must be compiled
+ * before it trains or evaluates, as in Keras. */
 static recur_status compile_as(recur_model *m, const keras_model_info *info, const char *path)
 {
     const recur_compile_opts dflt = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE };
@@ -36,6 +37,7 @@ static recur_status compile_as(recur_model *m, const keras_model_info *info, con
     if (s != RECUR_OK)
         return recur_fail(s, "recur_model_load_keras: %s: the compile settings do not fit the "
                           "model: %s", path, recur_last_error());
+    m->compile_implicit = !info->has_compile;
     return RECUR_OK;
 }
 

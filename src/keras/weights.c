@@ -424,7 +424,7 @@ recur_status keras_write_weights(hid_t file, const recur_model *m, const keras_m
             ok = write_weight(file, name, &L->weights[k], L->weights[k].w);
         }
     }
-    if (ok && m->compiled)
+    if (ok && m->compiled && !m->compile_implicit)
         ok = write_optimizer(file, m);
     return ok ? RECUR_OK : recur_fail(RECUR_ERR_IO, "recur_model_save_keras: HDF5 could not "
                                       "write the weights");

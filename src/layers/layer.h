@@ -59,6 +59,8 @@ typedef struct layer {
     bool mask_in;             /* a mask arrives with the input */
     layer_mask_policy mask;
     bool stateful;            /* carries states from call to call: a fixed batch size */
+    char name[64];            /* a Keras file's name for the layer; "": Keras's default */
+    bool time_distributed;    /* a Dense that was Keras's TimeDistributed(Dense): kept so */
     int n_weights;
     layer_weight weights[LAYER_MAX_WEIGHTS];
     const recur_kernels *kt;

@@ -128,6 +128,7 @@ recur_status recur_model_compile_sized(recur_model *m, const recur_compile_opts 
     m->copts = o;
     m->iterations = 0;
     m->compiled = true;
+    m->compile_implicit = false;
     if (!m->initialized) {
         layer_rng r = layer_rng_seeded(m->seed);
         for (int i = 0; i < m->n_layers; i++)

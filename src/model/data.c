@@ -49,6 +49,10 @@ recur_status model_check_data(const recur_model *m, const float *x, const float 
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: model is NULL", what);
     if (!m->compiled)
         return recur_fail(RECUR_ERR_STATE, "%s: compile the model first", what);
+    if (y && m->compile_implicit)
+        return recur_fail(RECUR_ERR_STATE, "%s: the model came from a Keras file without "
+                          "compile settings (no loss, no optimizer): compile it first, as Keras "
+                          "asks", what);
     if (x == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: x is NULL", what);
     if (n < 1)

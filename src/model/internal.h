@@ -41,6 +41,7 @@ typedef struct {
 } model_acts;
 
 struct recur_model {
+    char name[64];                 /* a Keras file's model name; "": "sequential" */
     int timesteps, features;
     int n_layers;
     layer *layers[MODEL_MAX_LAYERS];
@@ -49,6 +50,8 @@ struct recur_model {
     unsigned long long seed;
 
     bool compiled, initialized;
+    bool compile_implicit;         /* compiled only to hold weights: a Keras file without
+                                    * compile settings, which Keras must compile to train */
     recur_compile_opts copts;      /* defaults resolved */
     long long iterations;          /* optimizer steps taken */
     bool inference;                /* predict/evaluate: no dropout, nothing kept for backward */
@@ -87,6 +90,9 @@ recur_status model_check_can_add(const recur_model *m, const char *what);
 recur_status model_check_param_budget(recur_model *m, size_t params, const char *what);
 /* Some layer carries states from call to call. */
 bool model_stateful(const recur_model *m);
+/* Layer i's name: its own (from a Keras file) or Keras's default, the kind's stem then _1,
+ * _2, ... for later layers of the kind. */
+void model_layer_name(const recur_model *m, int i, char *buf, size_t size);
 /* Appends a built layer (ownership passes to the model). */
 void model_append(recur_model *m, layer *L);
 

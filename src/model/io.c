@@ -385,6 +385,13 @@ static recur_status parse(model_reader *r, recur_model **out)
     return RECUR_OK;
 }
 
+/* A Keras file, by its signature: a zip (.keras) or an HDF5 file (.h5, .weights.h5). */
+static bool is_keras_file(const unsigned char *p, size_t n)
+{
+    return (n >= 4 && memcmp(p, "PK\x03\x04", 4) == 0) ||
+           (n >= 8 && memcmp(p, "\x89HDF\r\n\x1a\n", 8) == 0);
+}
+
 recur_status recur_model_load(const char *path, recur_model **out)
 {
     if (out == NULL || path == NULL)
@@ -419,6 +426,10 @@ recur_status recur_model_load(const char *path, recur_model **out)
     recur_status s;
     uint32_t stored;
     memcpy(&stored, buf + n - 4, 4);
+    if (is_keras_file(buf, n)) {
+        free(buf);
+        return recur_model_load_keras(path, out);
+    }
     if (memcmp(buf, FORMAT_MAGIC, 8) != 0)
         s = model_file_error(path, "not a recur model file (bad magic)");
     else if (recur_crc32(0, buf, n - 4) != stored)

@@ -133,50 +133,6 @@ size_t recur_model_output_size(const recur_model *m)
     return layer_shape_size(model_last(m)->out);
 }
 
-/* ---- summary ---------------------------------------------------------------------------- */
-
-/* Keras's default name: the kind's stem, then _1, _2, ... for later layers of the kind. */
-static void layer_name(const recur_model *m, int i, char *buf, size_t size)
-{
-    const char *stem = m->layers[i]->ops->keras_name;
-    int before = 0;
-    for (int k = 0; k < i; k++)
-        before += m->layers[k]->ops == m->layers[i]->ops;
-    if (before)
-        snprintf(buf, size, "%s_%d", stem, before);
-    else
-        snprintf(buf, size, "%s", stem);
-}
-
-recur_status recur_model_summary(const recur_model *m, char *buf, size_t size)
-{
-    if (m == NULL || buf == NULL || size == 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_summary: bad argument");
-    size_t at = 0, total = 0;
-#define EMIT(...) do { int w_ = snprintf(buf + at, at < size ? size - at : 0, __VA_ARGS__); \
-                       if (w_ > 0) at += (size_t)w_; } while (0)
-    EMIT("%-40s %-20s %12s\n", "Layer (type)", "Output Shape", "Param #");
-    for (int i = 0; i < m->n_layers; i++) {
-        const layer *L = m->layers[i];
-        char name[96], label[160], shape[48];
-        layer_name(m, i, name, sizeof name);
-        snprintf(label, sizeof label, "%s (%s)", name, L->ops->keras_class);
-        if (L->out.steps)
-            snprintf(shape, sizeof shape, "(None, %d, %d)", L->out.steps, L->out.features);
-        else
-            snprintf(shape, sizeof shape, "(None, %d)", L->out.features);
-        size_t p = layer_param_count(L);
-        total += p;
-        EMIT("%-40s %-20s %12zu\n", label, shape, p);
-    }
-    EMIT("Total params: %zu (%.2f KB)\n", total, (double)total * 4.0 / 1024.0);
-#undef EMIT
-    if (at >= size)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_summary: buffer of %zu bytes too small "
-                          "(need %zu)", size, at + 1);
-    return RECUR_OK;
-}
-
 /* ---- history ---------------------------------------------------------------------------- */
 
 /* The 0.1 layout of recur_epoch_log: its fields up to seconds (docs/ABI.md). */

@@ -41,9 +41,14 @@ recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool state
     c->seed = m->seed;
     c->threads = m->threads;
     for (int i = 0; i < m->n_layers && s == RECUR_OK; i++)
-        s = copy_layer(c, m->layers[i], stateful);
-    if (s == RECUR_OK)
-        s = recur_model_compile(c, &m->copts);
+        if ((s = copy_layer(c, m->layers[i], stateful)) == RECUR_OK)
+        {
+            memcpy(c->layers[i]->name, m->layers[i]->name, sizeof c->layers[i]->name);
+            c->layers[i]->time_distributed = m->layers[i]->time_distributed;
+        }
+    memcpy(c->name, m->name, sizeof c->name);
+    if (s == RECUR_OK && (s = recur_model_compile(c, &m->copts)) == RECUR_OK)
+        c->compile_implicit = m->compile_implicit;
     if (s == RECUR_OK)
         s = recur_model_set_metadata(c, m->metadata);
     if (s != RECUR_OK) {

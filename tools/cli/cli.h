@@ -169,5 +169,7 @@ int cmd_summary(cli_args *a);
 int cmd_info(cli_args *a);
 int cmd_bench(cli_args *a);
 int cmd_generate(cli_args *a);
+int cmd_import(cli_args *a);
+int cmd_export(cli_args *a);
 
 #endif

@@ -246,7 +246,7 @@ int cmd_fit(cli_args *a)
         goto out;
     if (f.threads)
         recur_model_set_num_threads(m, f.threads);
-    char summary[8192];
+    static char summary[1 << 18];   /* 64 layers of three-line rows fit */
     if (recur_model_summary(m, summary, sizeof summary) == RECUR_OK)
         printf("%s", summary);
     if (s.task == TASK_NEXT_TOKEN)

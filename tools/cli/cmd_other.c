@@ -130,7 +130,7 @@ int cmd_summary(cli_args *a)
     } else {
         return cli_error("summary: give --load MODEL or --model SPEC --input T,F");
     }
-    char buf[1 << 14];
+    static char buf[1 << 18];   /* 64 layers of three-line rows fit */
     if (recur_model_summary(m, buf, sizeof buf) != RECUR_OK) {
         recur_model_free(m);
         return cli_error("%s", recur_last_error());

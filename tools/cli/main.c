@@ -15,6 +15,8 @@ static const char *usage =
     "  info      version, CPU features, ISA and threads\n"
     "  bench     per-cell throughput of one layer shape\n"
     "  generate  continue a prompt with a next-token model\n"
+    "  import    a Keras model file (.keras, legacy .h5) as a recur model\n"
+    "  export    a recur model as a Keras 3 .keras file\n"
     "\n"
     "recur COMMAND --help shows the flags of a command.\n";
 
@@ -64,6 +66,9 @@ static const char *help_other =
     "recur evaluate --load MODEL --data FILE [--test FILE]\n"
     "recur predict  --load MODEL --data FILE [--test FILE] --out FILE.csv\n"
     "recur summary  --load MODEL | --model SPEC --input T,F [--vocab-size N]\n"
+    "recur import   MODEL.keras|MODEL.h5 --save MODEL.recur\n"
+    "recur export   MODEL.recur --out MODEL.keras\n"
+    "(every --load takes recur's files and Keras's .keras and .h5 alike, told apart by content)\n"
     "recur info\n"
     "recur generate --load MODEL --prompt TEXT --length N [--temperature T (1; 0: most likely)]\n"
     "               [--top-k K] [--seed S] [--threads N (1)]\n"
@@ -80,7 +85,8 @@ int main(int argc, char **argv)
         { "fit", cmd_fit, NULL }, { "evaluate", cmd_evaluate, NULL },
         { "predict", cmd_predict, NULL }, { "summary", cmd_summary, NULL },
         { "info", cmd_info, NULL }, { "bench", cmd_bench, NULL },
-        { "generate", cmd_generate, NULL },
+        { "generate", cmd_generate, NULL }, { "import", cmd_import, NULL },
+        { "export", cmd_export, NULL },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         if (strcmp(argv[1], cmds[i].name) != 0)
