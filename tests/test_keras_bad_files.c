@@ -141,6 +141,15 @@ static void test_containers(void **state)
     }
 }
 
+/* A legacy .h5 (a fuzzer's mutation of a real one) whose damaged global heap makes HDF5 1.10
+ * loop forever reading the model_config string: refused after the read's deadline. */
+static void test_hdf5_loop(void **state)
+{
+    (void)state;
+    refused(RECUR_TEST_DATA_DIR "/keras_damaged/global_heap_loop.h5", RECUR_ERR_FORMAT,
+            (const char *[]){ "model_config attribute is not a readable string", NULL });
+}
+
 static void test_configs(void **state)
 {
     (void)state;
@@ -258,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_containers),
         cmocka_unit_test(test_configs),
+        cmocka_unit_test(test_hdf5_loop),
         cmocka_unit_test(test_weights_mismatch),
         cmocka_unit_test(test_export_failures),
     };

@@ -37,9 +37,12 @@ hid_t keras_h5_create_image(void);
 recur_status keras_h5_image_bytes(hid_t file, unsigned char **out, size_t *n);
 
 /* A string attribute (a scalar or an array; variable- or fixed-length strings) as a
- * NULL-ended list of malloc'ed strings; NULL when absent or not strings. */
+ * NULL-ended list of malloc'ed strings; NULL when absent, not strings or damaged. */
 char **keras_h5_strings(hid_t obj, const char *attr, int *count);
 void keras_free_strings(char **list);
+/* The n variable-length strings of attribute attr (memory type mem) into out, read in a
+ * child process with a deadline: HDF5 can loop forever on a damaged file (vlen_strings.c). */
+recur_status keras_h5_vlen_strings(hid_t attr, hid_t mem, size_t n, char **out);
 
 /* Whether the dataset at name exists with weight w's shape. */
 bool keras_h5_fits(hid_t file, const char *name, const layer_weight *w);
@@ -74,6 +77,10 @@ typedef struct {
     bool has_compile;          /* the file holds compile settings */
     recur_compile_opts copts;
 } keras_model_info;
+
+/* recur_model_load_keras on a file's bytes (path names it in messages). */
+recur_status keras_load_bytes(const unsigned char *bytes, size_t n, const char *path,
+                              recur_model **out);
 
 /* ---- configs (config_import.c, config_export.c) ---- */
 /* info->layers[i].path: layers/<snake> for the first layer of its class (snakes[i], Keras's

@@ -97,6 +97,9 @@ static recur_status json_attr(hid_t file, const char *attr, const char *path, js
     recur_status s = RECUR_OK;
     if (text && count == 1)
         s = parse_json(text[0], strlen(text[0]), path, attr, out);
+    else if (text == NULL && H5Aexists(file, attr) > 0)
+        s = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: the %s attribute is not "
+                       "a readable string (a damaged file)", path, attr);
     keras_free_strings(text);
     return s;
 }
@@ -133,6 +136,17 @@ recur_status recur_model_load_keras(const char *path, recur_model **out)
     recur_status s = keras_read_file(path, what, &bytes, &n);
     if (s != RECUR_OK)
         return s;
+    s = keras_load_bytes(bytes, n, path, out);
+    free(bytes);
+    return s;
+}
+
+recur_status keras_load_bytes(const unsigned char *bytes, size_t n, const char *path,
+                              recur_model **out)
+{
+    const char *what = "recur_model_load_keras";
+    recur_status s;
+    *out = NULL;
     const keras_h5_quiet quiet = keras_h5_silence();
     switch (keras_sniff(bytes, n)) {
     case KERAS_FILE_ZIP:
@@ -151,7 +165,6 @@ recur_status recur_model_load_keras(const char *path, recur_model **out)
                        "an HDF5 .h5)", what, path);
     }
     keras_h5_restore(quiet);
-    free(bytes);
     return s;
 }
 

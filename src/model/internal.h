@@ -90,6 +90,9 @@ recur_status model_check_can_add(const recur_model *m, const char *what);
 recur_status model_check_param_budget(recur_model *m, size_t params, const char *what);
 /* Some layer carries states from call to call. */
 bool model_stateful(const recur_model *m);
+/* A recur model file's bytes (path names it in messages): recur_model_load after the read. */
+recur_status model_load_bytes(const unsigned char *buf, size_t n, const char *path,
+                              recur_model **out);
 /* Layer i's name: its own (from a Keras file) or Keras's default, the kind's stem then _1,
  * _2, ... for later layers of the kind. */
 void model_layer_name(const recur_model *m, int i, char *buf, size_t size);

@@ -423,21 +423,27 @@ recur_status recur_model_load(const char *path, recur_model **out)
         free(buf);
         return recur_fail(RECUR_ERR_IO, "recur_model_load: cannot read %s", path);
     }
-    recur_status s;
-    uint32_t stored;
-    memcpy(&stored, buf + n - 4, 4);
     if (is_keras_file(buf, n)) {
         free(buf);
         return recur_model_load_keras(path, out);
     }
-    if (memcmp(buf, FORMAT_MAGIC, 8) != 0)
-        s = model_file_error(path, "not a recur model file (bad magic)");
-    else if (recur_crc32(0, buf, n - 4) != stored)
-        s = model_file_error(path, "checksum mismatch: the file is truncated or corrupt");
-    else {
-        model_reader r = { buf, n - 4, 0, path, true };
-        s = parse(&r, out);
-    }
+    const recur_status s = model_load_bytes(buf, n, path, out);
     free(buf);
     return s;
+}
+
+recur_status model_load_bytes(const unsigned char *buf, size_t n, const char *path,
+                              recur_model **out)
+{
+    *out = NULL;
+    if (n < 8 + 4 + 4)
+        return model_file_error(path, n == 0 ? "the file is empty" : "the file is too short");
+    uint32_t stored;
+    memcpy(&stored, buf + n - 4, 4);
+    if (memcmp(buf, FORMAT_MAGIC, 8) != 0)
+        return model_file_error(path, "not a recur model file (bad magic)");
+    if (recur_crc32(0, buf, n - 4) != stored)
+        return model_file_error(path, "checksum mismatch: the file is truncated or corrupt");
+    model_reader r = { buf, n - 4, 0, path, true };
+    return parse(&r, out);
 }
