@@ -205,6 +205,44 @@ static void test_weights_mismatch(void **state)
     recur_model_free(m);
 }
 
+/* A weights file whose first LSTM kernel is dataset (class, dims). */
+static void weights_file(const char *path, hid_t type, hsize_t d0, hsize_t d1)
+{
+    const hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    const hsize_t dims[2] = { d0, d1 };
+    const hid_t space = H5Screate_simple(2, dims, NULL);
+    const hid_t d = H5Dcreate2(f, "layers/lstm/cell/vars/0", type, space, lcpl, H5P_DEFAULT,
+                               H5P_DEFAULT);
+    assert_true(d >= 0);
+    void *zeros = calloc(d0 * d1, 8);
+    H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros);
+    free(zeros);
+    H5Dclose(d);
+    H5Sclose(space);
+    H5Pclose(lcpl);
+    H5Fclose(f);
+}
+
+/* Datasets of another type or shape than the layer's weight: refused by name. */
+static void test_weights_dtype_shape(void **state)
+{
+    (void)state;
+    recur_model *m = NULL;
+    assert_int_equal(recur_model_load_keras(DATA "stacked_lstm.keras", &m), RECUR_OK);
+    char path[512];
+    snprintf(path, sizeof path, "%s/int.weights.h5", dir);
+    weights_file(path, H5T_NATIVE_INT, 3, 20);   /* LSTM(5) on 3 features: (3, 20) */
+    assert_int_equal(recur_model_load_keras_weights(m, path), RECUR_ERR_FORMAT);
+    assert_non_null(strstr(recur_last_error(), "is not a float dataset of shape (3, …)"));
+    snprintf(path, sizeof path, "%s/shape.weights.h5", dir);
+    weights_file(path, H5T_NATIVE_FLOAT, 20, 3);
+    assert_int_equal(recur_model_load_keras_weights(m, path), RECUR_ERR_FORMAT);
+    assert_non_null(strstr(recur_last_error(), "layers/lstm/cell/vars/0 is not a dataset of shape"));
+    recur_model_free(m);
+}
+
 static void test_export_failures(void **state)
 {
     (void)state;
@@ -269,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_configs),
         cmocka_unit_test(test_hdf5_loop),
         cmocka_unit_test(test_weights_mismatch),
+        cmocka_unit_test(test_weights_dtype_shape),
         cmocka_unit_test(test_export_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

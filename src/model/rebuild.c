@@ -41,8 +41,7 @@ recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool state
     c->seed = m->seed;
     c->threads = m->threads;
     for (int i = 0; i < m->n_layers && s == RECUR_OK; i++)
-        if ((s = copy_layer(c, m->layers[i], stateful)) == RECUR_OK)
-        {
+        if ((s = copy_layer(c, m->layers[i], stateful)) == RECUR_OK) {
             memcpy(c->layers[i]->name, m->layers[i]->name, sizeof c->layers[i]->name);
             c->layers[i]->time_distributed = m->layers[i]->time_distributed;
         }

@@ -2,6 +2,7 @@
  * and class, output shape and parameters, then the totals, and the optimizer's variables once
  * it has taken a step (Keras counts them from when the optimizer is built). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -36,7 +37,8 @@ static void emit(text_out *o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    const int w = vsnprintf(o->buf + o->at, o->at < o->size ? o->size - o->at : 0, fmt, ap);
+    const bool room = o->at < o->size;   /* past the end: only count what would be written */
+    const int w = vsnprintf(room ? o->buf + o->at : NULL, room ? o->size - o->at : 0, fmt, ap);
     va_end(ap);
     if (w > 0)
         o->at += (size_t)w;
