@@ -34,7 +34,7 @@ for h in "${harnesses[@]}"; do
   # stdout and stderr closed for the inputs' own messages; libFuzzer keeps its report
   if ! OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
        LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
-       "build-fuzz/tests/fuzz/$h" -max_total_time="$seconds" -timeout=10 -close_fd_mask=3 -max_len=65536 \
+       "build-fuzz/tests/fuzz/$h" -max_total_time="$seconds" -timeout=25 -close_fd_mask=3 -max_len=65536 \
        -rss_limit_mb=8192 -malloc_limit_mb=8192 -artifact_prefix="build-fuzz/crashes/$h-" "$scratch" ${seeds[$h]} \
        2> "build-fuzz/$h.log"; then
     status=1
