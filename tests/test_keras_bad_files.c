@@ -240,6 +240,15 @@ static void test_weights_dtype_shape(void **state)
     weights_file(path, H5T_NATIVE_FLOAT, 20, 3);
     assert_int_equal(recur_model_load_keras_weights(m, path), RECUR_ERR_FORMAT);
     assert_non_null(strstr(recur_last_error(), "layers/lstm/cell/vars/0 is not a dataset of shape"));
+    /* the first kernel fits and is read, the next weight is missing: all of it undone */
+    const size_t bytes = m->block_floats * sizeof(float);
+    float *before = malloc(bytes);
+    memcpy(before, m->params, bytes);
+    snprintf(path, sizeof path, "%s/partial.weights.h5", dir);
+    weights_file(path, H5T_NATIVE_FLOAT, 3, 20);
+    assert_int_equal(recur_model_load_keras_weights(m, path), RECUR_ERR_FORMAT);
+    assert_memory_equal(m->params, before, bytes);
+    free(before);
     recur_model_free(m);
 }
 

@@ -228,10 +228,18 @@ recur_status recur_model_load_keras_weights(recur_model *m, const char *path)
                                                    inner ? inner_n : n)) < 0)
         s = recur_fail(RECUR_ERR_FORMAT, "%s: %s: a damaged HDF5 file", what, path);
     const recur_compile_opts dflt = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE };
-    if (s == RECUR_OK && !m->compiled)
-        s = recur_model_compile(m, &dflt);   /* the weights need their block */
+    if (s == RECUR_OK && !m->compiled &&   /* the weights need their block; Keras would */
+        (s = recur_model_compile(m, &dflt)) == RECUR_OK)   /* still ask for a compile */
+        m->compile_implicit = true;
+    /* all or nothing: the weights, optimizer slots and step count come back on failure */
+    float *saved = s == RECUR_OK ? malloc(3 * m->block_floats * sizeof(float)) : NULL;
+    const long long iterations = m->iterations;
+    if (s == RECUR_OK && saved == NULL)
+        s = recur_fail(RECUR_ERR_NO_MEMORY, "%s: out of memory", what);
     keras_model_info info;
     if (s == RECUR_OK) {
+        memcpy(saved, m->params, m->block_floats * sizeof(float));
+        memcpy(saved + m->block_floats, m->slot[0], 2 * m->block_floats * sizeof(float));
         keras_describe(m, &info, h5);
         const bool legacy = H5Lexists(h5, "model_weights", H5P_DEFAULT) > 0;
         if (legacy)
@@ -239,7 +247,14 @@ recur_status recur_model_load_keras_weights(recur_model *m, const char *path)
         if (s == RECUR_OK)
             s = legacy ? keras_read_legacy_weights(h5, m, &info, path)
                        : keras_read_weights(h5, m, &info, path);
+        if (s != RECUR_OK) {
+            memcpy(m->params, saved, m->block_floats * sizeof(float));
+            memcpy(m->slot[0], saved + m->block_floats, 2 * m->block_floats * sizeof(float));
+            m->iterations = iterations;
+            model_weights_changed(m);
+        }
     }
+    free(saved);
     if (h5 >= 0)
         H5Fclose(h5);
     keras_h5_restore(quiet);
