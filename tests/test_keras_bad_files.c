@@ -141,13 +141,20 @@ static void test_containers(void **state)
     }
 }
 
-/* A legacy .h5 (a fuzzer's mutation of a real one) whose damaged global heap makes HDF5 1.10
- * loop forever reading the model_config string: refused after the read's deadline. */
-static void test_hdf5_loop(void **state)
+/* Legacy .h5 files (the fuzzer's mutations of real ones) on which HDF5 1.10 fails: a damaged
+ * global heap it loops on forever (refused at the sandbox's deadline), and an object header
+ * it reads past the end of a buffer (under ASan a crash of the reading process; refused in
+ * any case). The caller's process goes on, and a real file loads after them. */
+static void test_hdf5_failures(void **state)
 {
     (void)state;
     refused(RECUR_TEST_DATA_DIR "/keras_damaged/global_heap_loop.h5", RECUR_ERR_FORMAT,
-            (const char *[]){ "model_config attribute is not a readable string", NULL });
+            (const char *[]){ "HDF5 did not finish reading the file", NULL });
+    refused(RECUR_TEST_DATA_DIR "/keras_damaged/object_header_overflow.h5", RECUR_ERR_FORMAT,
+            NULL);
+    recur_model *m = NULL;
+    assert_int_equal(recur_model_load_keras(DATA "stacked_lstm.h5", &m), RECUR_OK);
+    recur_model_free(m);
 }
 
 static void test_configs(void **state)
@@ -314,7 +321,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_containers),
         cmocka_unit_test(test_configs),
-        cmocka_unit_test(test_hdf5_loop),
+        cmocka_unit_test(test_hdf5_failures),
         cmocka_unit_test(test_weights_mismatch),
         cmocka_unit_test(test_weights_dtype_shape),
         cmocka_unit_test(test_export_failures),

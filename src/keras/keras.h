@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <hdf5.h>
 #include <jansson.h>
@@ -40,9 +41,15 @@ recur_status keras_h5_image_bytes(hid_t file, unsigned char **out, size_t *n);
  * NULL-ended list of malloc'ed strings; NULL when absent, not strings or damaged. */
 char **keras_h5_strings(hid_t obj, const char *attr, int *count);
 void keras_free_strings(char **list);
-/* The n variable-length strings of attribute attr (memory type mem) into out, read in a
- * child process with a deadline: HDF5 can loop forever on a damaged file (vlen_strings.c). */
-recur_status keras_h5_vlen_strings(hid_t attr, hid_t mem, size_t n, char **out);
+/* Work on a stranger's file, run in a child process (sandbox.c): it writes its result to
+ * out and returns its status (its message through recur_fail, as anywhere). */
+typedef recur_status (*keras_sandbox_work)(void *ctx, FILE *out);
+/* work(ctx) in a child with a deadline that grows with file_bytes; on RECUR_OK its result
+ * (malloc'ed) in *result. A crash or hang of the child is a RECUR_ERR_FORMAT naming what
+ * and path; the caller's process is untouched either way. */
+recur_status keras_sandboxed(keras_sandbox_work work, void *ctx, size_t file_bytes,
+                             const char *what, const char *path, unsigned char **result,
+                             size_t *result_n);
 
 /* Whether the dataset at name exists with weight w's shape. */
 bool keras_h5_fits(hid_t file, const char *name, const layer_weight *w);

@@ -2,6 +2,8 @@
  * (config.json + model.weights.h5), an HDF5 file with a model_config attribute a legacy
  * `.h5`, and one without it a weights file. Everything is read into memory first and
  * parsed there; a model is handed out only when all of it loaded. */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,8 +143,111 @@ recur_status recur_model_load_keras(const char *path, recur_model **out)
     return s;
 }
 
+/* What a Keras import keeps beyond recur's model file: the names, TimeDistributed, whether
+ * the file had compile settings, a stateful model's batch size. */
+typedef struct {
+    int32_t compile_implicit, stateful_batch, n_layers;
+    char name[64];
+} keras_extras;
+
+static bool write_extras(const recur_model *m, FILE *f)
+{
+    keras_extras e = { m->compile_implicit, m->stateful_batch, m->n_layers, { 0 } };
+    memcpy(e.name, m->name, sizeof e.name);
+    bool ok = fwrite(&e, sizeof e, 1, f) == 1;
+    for (int i = 0; ok && i < m->n_layers; i++) {
+        const uint8_t td = m->layers[i]->time_distributed;
+        ok = fwrite(m->layers[i]->name, sizeof m->layers[i]->name, 1, f) == 1 &&
+             fwrite(&td, 1, 1, f) == 1;
+    }
+    return ok;
+}
+
+/* The extras at the front of p into m; false when they do not fit it. */
+static bool read_extras(const unsigned char *p, size_t n, recur_model *m, size_t *used)
+{
+    keras_extras e;
+    const size_t per = sizeof m->layers[0]->name + 1;
+    if (n < sizeof e)
+        return false;
+    memcpy(&e, p, sizeof e);
+    if (e.n_layers != m->n_layers || n - sizeof e < (size_t)e.n_layers * per)
+        return false;
+    m->compile_implicit = e.compile_implicit != 0;
+    m->stateful_batch = e.stateful_batch;
+    memcpy(m->name, e.name, sizeof m->name);
+    m->name[sizeof m->name - 1] = '\0';
+    for (int i = 0; i < m->n_layers; i++) {
+        const unsigned char *at = p + sizeof e + (size_t)i * per;
+        memcpy(m->layers[i]->name, at, sizeof m->layers[i]->name);
+        m->layers[i]->name[sizeof m->layers[i]->name - 1] = '\0';
+        m->layers[i]->time_distributed = at[sizeof m->layers[i]->name] != 0;
+    }
+    *used = sizeof e + (size_t)e.n_layers * per;
+    return true;
+}
+
+typedef struct {
+    const unsigned char *bytes;
+    size_t n;
+    const char *path;
+    recur_model *m;     /* load_keras_weights: the model the weights go into */
+} keras_job;
+
+static recur_status load_in_process(const unsigned char *bytes, size_t n, const char *path,
+                                    recur_model **out);
+
+/* In the sandbox: the import, sent back as a recur model file after its extras. */
+static recur_status load_work(void *ctx, FILE *out)
+{
+    const keras_job *j = ctx;
+    recur_model *m = NULL;
+    recur_status s = load_in_process(j->bytes, j->n, j->path, &m);
+    if (s == RECUR_OK && !(write_extras(m, out) && model_write_stream(m, out)))
+        s = recur_fail(RECUR_ERR_NO_MEMORY, "recur_model_load_keras: out of memory");
+    recur_model_free(m);
+    return s;
+}
+
+/* The sandbox's answer (extras, then a recur model file) as a model. */
+static recur_status model_from_answer(const unsigned char *p, size_t n, const char *path,
+                                      recur_model **out)
+{
+    keras_extras e;
+    const size_t per = sizeof e.name + 1;
+    if (n < sizeof e || (memcpy(&e, p, sizeof e), e.n_layers < 0) ||
+        (size_t)e.n_layers > (n - sizeof e) / per)
+        return recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: the reading process's "
+                          "answer is malformed", path);
+    const size_t skip = sizeof e + (size_t)e.n_layers * per;
+    size_t used = 0;
+    recur_status s = model_load_bytes(p + skip, n - skip, path, out);
+    if (s == RECUR_OK && !read_extras(p, n, *out, &used)) {
+        recur_model_free(*out);
+        *out = NULL;
+        s = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: the reading process's "
+                       "answer is malformed", path);
+    }
+    return s;
+}
+
 recur_status keras_load_bytes(const unsigned char *bytes, size_t n, const char *path,
                               recur_model **out)
+{
+    *out = NULL;
+    keras_job job = { bytes, n, path, NULL };
+    unsigned char *result = NULL;
+    size_t result_n = 0;
+    recur_status s = keras_sandboxed(load_work, &job, n, "recur_model_load_keras", path,
+                                     &result, &result_n);
+    if (s == RECUR_OK)
+        s = model_from_answer(result, result_n, path, out);
+    free(result);
+    return s;
+}
+
+static recur_status load_in_process(const unsigned char *bytes, size_t n, const char *path,
+                                    recur_model **out)
 {
     const char *what = "recur_model_load_keras";
     recur_status s;
@@ -205,6 +310,49 @@ static recur_status legacy_names(hid_t h5, const recur_model *m, keras_model_inf
     return s;
 }
 
+/* In the sandbox: the weights file read into the child's copy of the model, sent back as
+ * the step count and the parameter block's values and optimizer slots. */
+static recur_status weights_work(void *ctx, FILE *out)
+{
+    const keras_job *j = ctx;
+    const char *what = "recur_model_load_keras_weights";
+    recur_model *m = j->m;
+    unsigned char *inner = NULL;
+    size_t inner_n = 0;
+    recur_status s = RECUR_OK;
+    const keras_file_kind kind = keras_sniff(j->bytes, j->n);
+    if (kind == KERAS_FILE_ZIP)
+        s = keras_zip_entry(j->bytes, j->n, "model.weights.h5", j->path, &inner, &inner_n);
+    else if (kind != KERAS_FILE_HDF5)
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: %s is not a Keras weights file", what, j->path);
+    const keras_h5_quiet quiet = keras_h5_silence();
+    hid_t h5 = H5I_INVALID_HID;
+    if (s == RECUR_OK && (h5 = keras_h5_open_image(inner ? inner : j->bytes,
+                                                   inner ? inner_n : j->n)) < 0)
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: %s: a damaged HDF5 file", what, j->path);
+    keras_model_info info;
+    if (s == RECUR_OK) {
+        keras_describe(m, &info, h5);
+        const bool legacy = H5Lexists(h5, "model_weights", H5P_DEFAULT) > 0;
+        if (legacy)
+            s = legacy_names(h5, m, &info, j->path);
+        if (s == RECUR_OK)
+            s = legacy ? keras_read_legacy_weights(h5, m, &info, j->path)
+                       : keras_read_weights(h5, m, &info, j->path);
+    }
+    if (h5 >= 0)
+        H5Fclose(h5);
+    keras_h5_restore(quiet);
+    free(inner);
+    const int64_t steps = m->iterations;
+    if (s == RECUR_OK &&
+        !(fwrite(&steps, 8, 1, out) == 1 &&
+          fwrite(m->params, sizeof(float), m->block_floats, out) == m->block_floats &&
+          fwrite(m->slot[0], sizeof(float), 2 * m->block_floats, out) == 2 * m->block_floats))
+        s = recur_fail(RECUR_ERR_NO_MEMORY, "%s: out of memory", what);
+    return s;
+}
+
 recur_status recur_model_load_keras_weights(recur_model *m, const char *path)
 {
     const char *what = "recur_model_load_keras_weights";
@@ -212,53 +360,34 @@ recur_status recur_model_load_keras_weights(recur_model *m, const char *path)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: NULL argument", what);
     if (m->n_layers == 0)
         return recur_fail(RECUR_ERR_STATE, "%s: the model has no layers", what);
-    unsigned char *bytes, *inner = NULL;
-    size_t n, inner_n = 0;
+    unsigned char *bytes;
+    size_t n;
     recur_status s = keras_read_file(path, what, &bytes, &n);
     if (s != RECUR_OK)
         return s;
-    const keras_file_kind kind = keras_sniff(bytes, n);
-    if (kind == KERAS_FILE_ZIP)
-        s = keras_zip_entry(bytes, n, "model.weights.h5", path, &inner, &inner_n);
-    else if (kind != KERAS_FILE_HDF5)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: %s is not a Keras weights file", what, path);
-    const keras_h5_quiet quiet = keras_h5_silence();
-    hid_t h5 = H5I_INVALID_HID;
-    if (s == RECUR_OK && (h5 = keras_h5_open_image(inner ? inner : bytes,
-                                                   inner ? inner_n : n)) < 0)
-        s = recur_fail(RECUR_ERR_FORMAT, "%s: %s: a damaged HDF5 file", what, path);
     const recur_compile_opts dflt = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE };
-    if (s == RECUR_OK && !m->compiled &&   /* the weights need their block; Keras would */
-        (s = recur_model_compile(m, &dflt)) == RECUR_OK)   /* still ask for a compile */
+    if (!m->compiled &&   /* the weights need their block; Keras would still ask for a compile */
+        (s = recur_model_compile(m, &dflt)) == RECUR_OK)
         m->compile_implicit = true;
-    /* all or nothing: the weights, optimizer slots and step count come back on failure */
-    float *saved = s == RECUR_OK ? malloc(3 * m->block_floats * sizeof(float)) : NULL;
-    const long long iterations = m->iterations;
-    if (s == RECUR_OK && saved == NULL)
-        s = recur_fail(RECUR_ERR_NO_MEMORY, "%s: out of memory", what);
-    keras_model_info info;
+    keras_job job = { bytes, n, path, m };
+    unsigned char *result = NULL;
+    size_t result_n = 0;
+    if (s == RECUR_OK)
+        s = keras_sandboxed(weights_work, &job, n, what, path, &result, &result_n);
+    /* the model changes only when everything was read: all or nothing */
+    if (s == RECUR_OK && result_n != 8 + 3 * m->block_floats * sizeof(float))
+        s = recur_fail(RECUR_ERR_FORMAT, "%s: %s: the reading process's answer is malformed",
+                       what, path);
     if (s == RECUR_OK) {
-        memcpy(saved, m->params, m->block_floats * sizeof(float));
-        memcpy(saved + m->block_floats, m->slot[0], 2 * m->block_floats * sizeof(float));
-        keras_describe(m, &info, h5);
-        const bool legacy = H5Lexists(h5, "model_weights", H5P_DEFAULT) > 0;
-        if (legacy)
-            s = legacy_names(h5, m, &info, path);
-        if (s == RECUR_OK)
-            s = legacy ? keras_read_legacy_weights(h5, m, &info, path)
-                       : keras_read_weights(h5, m, &info, path);
-        if (s != RECUR_OK) {
-            memcpy(m->params, saved, m->block_floats * sizeof(float));
-            memcpy(m->slot[0], saved + m->block_floats, 2 * m->block_floats * sizeof(float));
-            m->iterations = iterations;
-            model_weights_changed(m);
-        }
+        int64_t steps;
+        memcpy(&steps, result, 8);
+        m->iterations = steps;
+        memcpy(m->params, result + 8, m->block_floats * sizeof(float));
+        memcpy(m->slot[0], result + 8 + m->block_floats * sizeof(float),
+               2 * m->block_floats * sizeof(float));
+        model_weights_changed(m);
     }
-    free(saved);
-    if (h5 >= 0)
-        H5Fclose(h5);
-    keras_h5_restore(quiet);
-    free(inner);
+    free(result);
     free(bytes);
     return s;
 }

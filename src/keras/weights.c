@@ -194,7 +194,13 @@ char **keras_h5_strings(hid_t obj, const char *attr, int *count)
         bool ok;
         if (H5Tis_variable_str(type) > 0) {
             H5Tset_size(mem, H5T_VARIABLE);
-            ok = keras_h5_vlen_strings(a, mem, (size_t)n, out) == RECUR_OK;
+            ok = H5Aread(a, mem, out) >= 0;   /* in the sandbox: HDF5 may loop here */
+            for (hssize_t i = 0; ok && i < n; i++) {   /* HDF5's strings, copied to ours */
+                char *s = out[i] ? strdup(out[i]) : strdup("");
+                H5free_memory(out[i]);
+                out[i] = s;
+                ok = s != NULL;
+            }
         } else {
             const size_t len = H5Tget_size(type);
             char *buf = len && len < 4096 ? calloc((size_t)n, len + 1) : NULL;

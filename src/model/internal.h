@@ -12,6 +12,7 @@
 #define RECUR_MODEL_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,8 @@ recur_status model_check_can_add(const recur_model *m, const char *what);
 recur_status model_check_param_budget(recur_model *m, size_t params, const char *what);
 /* Some layer carries states from call to call. */
 bool model_stateful(const recur_model *m);
+/* m as a recur model file (checksum included) written to f; false on a write error. */
+bool model_write_stream(const recur_model *m, FILE *f);
 /* A recur model file's bytes (path names it in messages): recur_model_load after the read. */
 recur_status model_load_bytes(const unsigned char *buf, size_t n, const char *path,
                               recur_model **out);

@@ -126,6 +126,14 @@ static void write_model(writer *w, const recur_model *m)
     write_states(w, m);
 }
 
+bool model_write_stream(const recur_model *m, FILE *f)
+{
+    writer w = { f, 0, true };
+    write_model(&w, m);
+    const uint32_t crc = w.crc;
+    return w.ok && fwrite(&crc, 1, 4, f) == 4;
+}
+
 recur_status recur_model_save(const recur_model *m, const char *path)
 {
     if (m == NULL || path == NULL || path[0] == '\0')
