@@ -39,6 +39,11 @@ static bool write_all(int fd, const void *p, size_t n)
  * bytes), then exit without running the parent's exit handlers. */
 static void child(int fd, keras_sandbox_work work, void *ctx)
 {
+    /* a crash ends the child, whatever handlers the application installed (a handler that
+     * longjmps or carries on would run the application's code in the child) */
+    const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE };
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        signal(fatal[i], SIG_DFL);
     char *result = NULL;
     size_t n = 0;
     FILE *mem = open_memstream(&result, &n);
