@@ -602,6 +602,68 @@ static void test_deterministic(void **state)
     assert_memory_equal(w[0], w[1], sizeof(float) * nw[0]);   /* only what was written */
 }
 
+/* validation_data gives what the same samples as a validation_split give; the stop flag ends
+ * fit after the batch that set it, keeping the steps taken and the finished epochs. */
+static void stop_after_five(int epoch, int batch, float loss, void *user)
+{
+    (void)loss;
+    if (epoch == 1 && batch == 4)
+        *(volatile int *)user = 1;
+}
+
+static void test_validation_data_and_stop(void **state)
+{
+    (void)state;
+    float x[50 * 18], y[50 * 2];
+    test_rng r = { 23 };
+    rng_fill(&r, x, sizeof x / 4, -1, 1);
+    rng_fill(&r, y, sizeof y / 4, -1, 1);
+    recur_epoch_log split_log[2], data_log[2];
+    for (int run = 0; run < 2; run++) {
+        recur_model *m = small_model();
+        recur_fit_opts f = { .epochs = 2, .batch_size = 8, .seed = 5 };
+        if (run == 0)
+            f.validation_split = 0.2f;   /* the last 10 samples, as Keras takes them */
+        else
+            f.validation_x = x + 40 * 18, f.validation_y = y + 40 * 2, f.validation_n = 10;
+        assert_int_equal(recur_model_fit(m, x, y, run == 0 ? 50 : 40, &f), RECUR_OK);
+        for (int e = 0; e < 2; e++)
+            assert_int_equal(recur_model_history(m, e, run ? &data_log[e] : &split_log[e]),
+                             RECUR_OK);
+        if (run == 1) {
+            f.validation_split = 0.5f;
+            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "not both");
+            f.validation_split = 0;
+            f.validation_y = NULL;
+            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "validation_y");
+        }
+        recur_model_free(m);
+    }
+    for (int e = 0; e < 2; e++) {
+        assert_true(isfinite(split_log[e].val_loss));
+        assert_float_equal(split_log[e].loss, data_log[e].loss, 0);
+        assert_float_equal(split_log[e].val_loss, data_log[e].val_loss, 0);
+    }
+
+    recur_model *m = small_model();
+    volatile int stop = 0;
+    recur_fit_opts f = { .epochs = 3, .batch_size = 8, .no_shuffle = true,
+                         .on_batch = stop_after_five, .user = (void *)&stop, .stop = &stop };
+    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
+    assert_int_equal(recur_model_history_length(m), 1);
+    float after[4096], ref_w[4096];
+    size_t n = weights_of(m, after, 4096);
+    /* the same steps without the flag: one epoch, then the first five batches again */
+    recur_model *ref = small_model();
+    recur_fit_opts one = { .epochs = 1, .batch_size = 8, .no_shuffle = true };
+    assert_int_equal(recur_model_fit(ref, x, y, 50, &one), RECUR_OK);
+    assert_int_equal(recur_model_fit(ref, x, y, 40, &one), RECUR_OK);
+    assert_int_equal(weights_of(ref, ref_w, 4096), n);
+    assert_memory_equal(after, ref_w, n * sizeof(float));
+    recur_model_free(ref);
+    recur_model_free(m);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------- */
 
 static void test_bad_input(void **state)
@@ -682,6 +744,7 @@ int main(void)
         cmocka_unit_test(test_save_load_resume),
         cmocka_unit_test(test_load_version_1),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_validation_data_and_stop),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_seed_models_learn),
     };

@@ -161,6 +161,15 @@ typedef struct {                  /* grows at the end */
     void *user;
     int patience;                 /* early stopping on val_loss (loss without validation) */
     float min_delta;
+    /* since 0.2 */
+    /* Keras's validation_data: validation_n samples [validation_n,T,F] and their targets,
+     * evaluated after every epoch in place of a validation_split (which must then be 0). */
+    const float *validation_x, *validation_y;
+    int validation_n;
+    /* When *stop becomes non-zero (a signal handler or on_batch may set it), fit returns
+     * RECUR_OK after the current batch: the model keeps every step taken, the history the
+     * epochs completed. */
+    const volatile int *stop;
 } recur_fit_opts;
 
 /* x [n,T,F]; y [n,outputs...] (class indices as floats for sparse losses).

@@ -213,13 +213,53 @@ static unsigned long long shuffle_next(unsigned long long *s)   /* splitmix64 */
 typedef struct {
     recur_fit_opts o;             /* defaults resolved */
     const float *x, *y;
-    int n_train, n_val, batch, vbatch, steps, n_metrics;
+    const float *vx, *vy;         /* the validation samples, from vfirst */
+    int n_train, n_val, vfirst, batch, vbatch, steps, n_metrics;
+    bool stopped;                 /* *o.stop was seen set */
     int *perm;                    /* the training samples' order this epoch */
     unsigned long long rng;
     bool bar;                     /* a progress bar on a terminal */
     float best;                   /* early stopping: the best monitored value, and */
     int since_best;               /* the epochs since */
 } fit_run;
+
+/* The decimal the caller most likely wrote for a float (0.2f → 0.2): the shortest one that
+ * rounds back to it, as Python prints it. Keras computes the split from that double. */
+static double shortest_decimal(float v)
+{
+    char text[32];
+    for (int digits = 1; digits < 9; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, (double)v);
+        if (strtof(text, NULL) == v)
+            return strtod(text, NULL);
+    }
+    return (double)v;
+}
+
+/* Keras: validation_data when given, otherwise the last validation_split of the samples,
+ * taken before any shuffling. */
+static recur_status plan_validation(recur_model *m, int n, fit_run *f)
+{
+    const recur_fit_opts *o = &f->o;
+    if (o->validation_n == 0 && o->validation_x == NULL && o->validation_y == NULL) {
+        f->n_train = (int)floor((double)n * (1.0 - shortest_decimal(o->validation_split)));
+        f->n_val = n - f->n_train;
+        f->vx = f->x, f->vy = f->y, f->vfirst = f->n_train;
+        return RECUR_OK;
+    }
+    if (o->validation_split != 0.0f)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: give validation_split or "
+                          "validation data, not both");
+    if (o->validation_y == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_y is NULL");
+    recur_status s = model_check_data(m, o->validation_x, o->validation_y, o->validation_n,
+                                      "recur_model_fit (validation data)");
+    if (s != RECUR_OK)
+        return s;
+    f->n_train = n, f->n_val = o->validation_n;
+    f->vx = o->validation_x, f->vy = o->validation_y, f->vfirst = 0;
+    return RECUR_OK;
+}
 
 static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t opts_size,
                              int n, fit_run *f)
@@ -236,16 +276,15 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
                           "[0, 1), got %g", (double)o->validation_split);
     o->epochs = o->epochs ? o->epochs : 1;
     o->batch_size = o->batch_size ? o->batch_size : DEFAULT_BATCH;
-    /* Keras: the validation samples are the last ones, taken before any shuffling. */
-    f->n_train = (int)((double)n * (1.0 - (double)o->validation_split));
-    f->n_val = n - f->n_train;
+    recur_status s = plan_validation(m, n, f);
+    if (s != RECUR_OK)
+        return s;
     if (f->n_train < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split %g leaves no "
                           "training samples of %d", (double)o->validation_split, n);
     f->batch = o->batch_size < f->n_train ? o->batch_size : f->n_train;
     f->vbatch = f->n_val ? (o->batch_size < f->n_val ? o->batch_size : f->n_val) : 0;
-    recur_status s = check_stateful_batches(m, f->n_train, f->batch, "recur_model_fit",
-                                            "training samples");
+    s = check_stateful_batches(m, f->n_train, f->batch, "recur_model_fit", "training samples");
     if (s == RECUR_OK && f->n_val && model_stateful(m)) {
         /* the validation batches run on the same states, so they take the same rows */
         f->vbatch = f->batch;
@@ -313,6 +352,10 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
         lsum += l * rows;
         if (o->on_batch)
             o->on_batch(epoch, b, (float)l, o->user);
+        if (o->stop && *o->stop) {
+            f->stopped = true;
+            return RECUR_OK;
+        }
         if (f->bar) {
             for (int k = 0; k < f->n_metrics; k++)
                 mv[k] = (float)(sums[k] / counts[k]);
@@ -367,8 +410,13 @@ static recur_status run_epochs(recur_model *m, fit_run *f)
             fprintf(stderr, "Epoch %d/%d%s", epoch + 1, f->o.epochs, f->bar ? "\n" : "");
         recur_epoch_log log;
         recur_status s = train_epoch(m, f, epoch, t0, &log);
-        if (s == RECUR_OK && f->n_val)
-            s = evaluate_range(m, f->x, f->y, f->n_train, f->n_val, f->vbatch, &log.val_loss,
+        if (s != RECUR_OK || f->stopped) {
+            if (f->stopped && f->bar)
+                fputc('\n', stderr);
+            return s;
+        }
+        if (f->n_val)
+            s = evaluate_range(m, f->vx, f->vy, f->vfirst, f->n_val, f->vbatch, &log.val_loss,
                                log.val_metrics);
         if (s != RECUR_OK)
             return s;
