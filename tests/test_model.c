@@ -664,6 +664,30 @@ static void test_validation_data_and_stop(void **state)
     recur_model_free(m);
 }
 
+/* Names given to the model and its layers show in the summary; bad names are refused. */
+static void test_names(void **state)
+{
+    (void)state;
+    recur_model *m = small_model();
+    assert_int_equal(recur_model_set_name(m, -1, "my_model"), RECUR_OK);
+    assert_int_equal(recur_model_set_name(m, 1, "lstm_7"), RECUR_OK);
+    char buf[4096];
+    assert_int_equal(recur_model_summary(m, buf, sizeof buf), RECUR_OK);
+    assert_non_null(strstr(buf, "Model: \"my_model\""));
+    assert_non_null(strstr(buf, "lstm_7 (LSTM)"));
+    assert_non_null(strstr(buf, "gru (GRU)"));
+    expect_error(recur_model_set_name(m, 3, "x"), RECUR_ERR_ARGUMENT, "out of range");
+    expect_error(recur_model_set_name(m, 0, "a/b"), RECUR_ERR_ARGUMENT, "character");
+    char longname[80];
+    memset(longname, 'a', sizeof longname - 1);
+    longname[79] = '\0';
+    expect_error(recur_model_set_name(m, 0, longname), RECUR_ERR_ARGUMENT, "longer");
+    assert_int_equal(recur_model_set_name(m, 1, ""), RECUR_OK);   /* back to the default */
+    assert_int_equal(recur_model_summary(m, buf, sizeof buf), RECUR_OK);
+    assert_non_null(strstr(buf, "lstm (LSTM)"));
+    recur_model_free(m);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------- */
 
 static void test_bad_input(void **state)
@@ -745,6 +769,7 @@ int main(void)
         cmocka_unit_test(test_load_version_1),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_validation_data_and_stop),
+        cmocka_unit_test(test_names),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_seed_models_learn),
     };

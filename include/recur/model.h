@@ -236,6 +236,10 @@ RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
  * metadata. */
 RECUR_API recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool stateful,
                                            recur_model **out);
+/* The model's name (layer -1) or layer `layer`'s, as summary and Keras files show them
+ * ("" = Keras's default: sequential, lstm, lstm_1, ...). Letters, digits, '_', '-', '.';
+ * at most 63 bytes. */
+RECUR_API recur_status recur_model_set_name(recur_model *m, int layer, const char *name);
 /* Keras's reset_states on every layer: the stateful layers start again from zero states. */
 RECUR_API recur_status recur_model_reset_states(recur_model *m);
 

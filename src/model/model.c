@@ -1,5 +1,6 @@
 /* The Sequential model: the layer list, shapes between layers, threads, summary, history,
  * metadata, and freeing. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,27 @@ recur_status recur_model_set_seed(recur_model *m, unsigned long long seed)
     if (m == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_seed: model is NULL");
     m->seed = seed;
+    return RECUR_OK;
+}
+
+recur_status recur_model_set_name(recur_model *m, int layer, const char *name)
+{
+    if (m == NULL || name == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_name: model or name is NULL");
+    if (layer < -1 || layer >= m->n_layers)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_name: layer %d out of range "
+                          "[-1, %d)", layer, m->n_layers);
+    char *dst = layer < 0 ? m->name : m->layers[layer]->name;
+    const size_t size = layer < 0 ? sizeof m->name : sizeof m->layers[layer]->name;
+    /* Keras files store names as HDF5 group names and JSON strings: keep them plain */
+    if (strlen(name) >= size)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_name: \"%.80s\" is longer "
+                          "than %zu bytes", name, size - 1);
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_-.", *p))
+            return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_name: \"%s\" has a "
+                              "character other than letters, digits, '_', '-' and '.'", name);
+    snprintf(dst, size, "%s", name);
     return RECUR_OK;
 }
 
