@@ -4,6 +4,8 @@ bar, the callbacks and Ctrl-C."""
 from __future__ import annotations
 
 import ctypes
+import signal
+import threading
 from typing import Any, Dict, List, Optional
 
 from .. import _lib as L
@@ -35,6 +37,10 @@ class _FitSession:
         self.error: Optional[BaseException] = None
         self.loss_sum, self.rows = 0.0, 0
         self.bar: Optional[Progbar] = None
+
+    def interrupt(self, signum, frame) -> None:
+        """SIGINT during fit: Python runs this at the next callback, i.e. after the batch."""
+        self._fail(KeyboardInterrupt())
 
     def _fail(self, e: BaseException) -> None:
         if self.error is None:
@@ -158,8 +164,18 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
     for cb in cbs:
         cb.on_train_begin({})
     session.begin_epoch(initial_epoch)
-    status = L.lib.recur_model_fit_sized(model._handle, pointer(xa), pointer(ya), n,
-                                         ctypes.byref(o), ctypes.sizeof(o))
+    # Python's own SIGINT handler would raise KeyboardInterrupt on entry to a ctypes callback,
+    # where nothing can catch it; this one asks the C loop to stop after the batch instead.
+    catch_sigint = threading.current_thread() is threading.main_thread() and \
+        signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    if catch_sigint:
+        signal.signal(signal.SIGINT, session.interrupt)
+    try:
+        status = L.lib.recur_model_fit_sized(model._handle, pointer(xa), pointer(ya), n,
+                                             ctypes.byref(o), ctypes.sizeof(o))
+    finally:
+        if catch_sigint:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     if session.error is not None:
         raise session.error
     check(status)
