@@ -1,0 +1,79 @@
+"""Models crossing between recur.keras and real Keras 3 (the JAX backend in CI) through
+.keras files, both ways, and the same code giving the same numbers in both."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+keras = pytest.importorskip("keras", reason="Keras 3 is not installed")
+
+from recur.keras import layers as R  # noqa: E402
+from recur.keras.models import Sequential, load_model  # noqa: E402
+
+
+def data(rng, n=40):
+    x = rng.standard_normal((n, 8, 3)).astype(np.float32)
+    y = (x[:, :, 1].mean(axis=1, keepdims=True) > 0).astype(np.float32)
+    return x, y
+
+
+def test_recur_model_loads_in_keras_and_trains_on(tmp_path, rng):
+    x, y = data(rng)
+    m = Sequential([R.Input((8, 3)), R.Bidirectional(R.GRU(5, return_sequences=True)),
+                    R.LSTM(4), R.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    m.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    m.save(tmp_path / "m.keras")
+    k = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(k.predict(x, verbose=0), m.predict(x, verbose=0),
+                               rtol=2e-5, atol=1e-6)
+    assert [layer.name for layer in k.layers] == [layer.name for layer in m.layers]
+    # one more epoch in each, from the same optimizer state, without shuffling
+    k.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    m.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(m.get_weights(), k.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_keras_model_loads_in_recur(tmp_path, rng):
+    x, y = data(rng)
+    keras.utils.set_random_seed(3)
+    k = keras.Sequential([keras.Input((8, 3)), keras.layers.LSTM(6, return_sequences=True),
+                          keras.layers.GRU(4), keras.layers.Dense(2, activation="softmax")])
+    k.compile(optimizer=keras.optimizers.RMSprop(0.01), loss="sparse_categorical_crossentropy",
+              metrics=["accuracy"])
+    k.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    k.save(tmp_path / "k.keras")
+    m = load_model(tmp_path / "k.keras")
+    np.testing.assert_allclose(m.predict(x, verbose=0), k.predict(x, verbose=0),
+                               rtol=2e-5, atol=1e-6)
+    km = k.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(m.evaluate(x, y, verbose=0), km, rtol=1e-5)
+
+
+def test_same_code_same_numbers(rng):
+    """The tutorial code written once, run by both with the same initial weights."""
+    x, y = data(rng, 64)
+    results = []
+    for lib in (keras, None):
+        L = keras.layers if lib else R
+        Seq = keras.Sequential if lib else Sequential
+        model = Seq([L.Input((8, 3)), L.LSTM(10, activation="relu"),
+                     L.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        if lib:
+            start = model.get_weights()
+        else:
+            model.set_weights(start)
+        h = model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+                      validation_split=0.25)
+        results.append((h.history, model.get_weights()))
+    (kh, kw), (rh, rw) = results
+    assert sorted(kh) == sorted(rh)
+    for key in kh:
+        np.testing.assert_allclose(rh[key], kh[key], rtol=1e-4, atol=1e-6)
+    for a, b in zip(rw, kw):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
