@@ -4,8 +4,10 @@
 #   2. the tests built with -fsanitize=address,undefined,
 #   3. the NEON build (cross-compiled for AArch64) under qemu-aarch64,
 #   4. recur's .keras exports loaded, run and trained on by Keras 3 (JAX, from PyPI),
-#   5. each libFuzzer harness for 30 s (RECUR_FUZZ_SECONDS),
-#   6. the default build once more, last, so its summary closes the log.
+#   5. the Python package: `pip install .` in fresh venvs, pytest with Debian's torch and
+#      with Keras 3 on JAX (scripts/python-tests.sh),
+#   6. each libFuzzer harness for 30 s (RECUR_FUZZ_SECONDS),
+#   7. the default build once more, last, so its summary closes the log.
 # Set RECUR_SKIP_NEON=1 to skip step 3 on a machine without the cross toolchain.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +41,9 @@ fi
 
 echo "=== recur's .keras exports in Keras 3 (JAX backend)"
 bash scripts/keras-roundtrip.sh build
+
+echo "=== the Python package (pip install ., pytest)"
+bash scripts/python-tests.sh build/python-venvs
 
 echo "=== fuzzing (libFuzzer, ASan, UBSan)"
 bash scripts/fuzz.sh "${RECUR_FUZZ_SECONDS:-30}"

@@ -82,6 +82,19 @@ def test_shapes_return_sequences_and_time_distributed(rng):
     assert [w.shape for w in b.layers[0].get_weights()] == [(2, 3), (3, 3), (3,)] * 2
 
 
+def test_other_ways_to_give_the_input(rng):
+    x = rng.standard_normal((4, 6, 3)).astype(np.float32)
+    a = Sequential([LSTM(4, input_dim=3), Dense(1)])          # the steps come from the data
+    assert a.predict(x, verbose=0).shape == (4, 1) and a.input_shape == (None, 6, 3)
+    b = Sequential([LSTM(4, batch_input_shape=(None, 6, 3)), Dense(1)])
+    assert b.input_shape == (None, 6, 3)
+    c = Sequential([LSTM(4), Dense(1)])
+    with pytest.raises(ValueError, match="input shape is not known"):
+        c.summary()
+    c.build((None, 6, 3))
+    assert c.output_shape == (None, 1)
+
+
 def test_weights_roundtrip_and_set_weights_checks(rng):
     m = tutorial_model()
     ws = m.get_weights()

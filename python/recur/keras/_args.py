@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 # Arguments common to every Keras layer (keras.layers.Layer.__init__), with defaults.
-LAYER_COMMON = {"trainable": True, "dtype": None, "autocast": True,
-                "input_dim": None, "batch_size": None, "batch_input_shape": None}
+LAYER_COMMON = {"trainable": True, "dtype": None, "autocast": True}
 
 # Arguments whose only effect in Keras is speed: the numbers are the same either way.
 SPEED_ONLY = {"unroll", "implementation", "use_cudnn"}

@@ -75,9 +75,17 @@ class Layer:
     _stem = "layer"
 
     def __init__(self, name: Optional[str] = None, input_shape: Any = None, **kwargs: Any):
+        # Keras's other ways to give the input: input_dim (the features; the steps then
+        # come from the data), batch_input_shape and batch_size (the batch is not fixed
+        # here: a stateful layer takes it from its first call)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        kwargs.pop("batch_size", None)
+        if input_shape is None and batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape)[1:]
+        if input_shape is None and input_dim is not None:
+            input_shape = (None, input_dim)
         check_unsupported(type(self).__name__, kwargs, {})
-        if kwargs.get("input_dim") is not None and input_shape is None:
-            input_shape = (None, kwargs["input_dim"])
         self.name = name or _unique_name(self._stem)
         self._input_shape = None if input_shape is None else _shape_tuple(input_shape,
                                                                            self.name)
