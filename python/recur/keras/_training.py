@@ -65,6 +65,8 @@ class _FitSession:
             logs = {"loss": self.loss_sum / self.rows}
             for cb in self.callbacks:
                 cb.on_train_batch_end(batch, logs)
+            if self.model.stop_training:       # as Keras: the epoch ends after this batch
+                self.stop.value = 1
             self.bar.update(batch + 1, logs)
             if batch + 1 < self.steps:
                 for cb in self.callbacks:
