@@ -342,3 +342,17 @@ def test_return_state_and_initial_state(rng):
     np.testing.assert_array_equal(out, state)
     with pytest.raises(NotImplementedError, match="return_state"):
         Sequential([layers.Input((5, 2)), LSTM(4, return_state=True)]).predict(x)
+
+
+def test_loss_objects(rng):
+    from recur.keras import losses
+    x, y = small_data(rng)
+    by_name, by_object = tutorial_model(), tutorial_model()
+    by_object.set_weights(by_name.get_weights())
+    by_object.compile(optimizer="adam", loss=losses.BinaryCrossentropy(), metrics=["accuracy"])
+    assert by_name.evaluate(x, y, verbose=0) == by_object.evaluate(x, y, verbose=0)
+    with pytest.raises(NotImplementedError, match="from_logits"):
+        losses.BinaryCrossentropy(from_logits=True)
+    with pytest.raises(NotImplementedError, match="delta"):
+        losses.Huber(delta=2.0)
+    assert repr(losses.MeanSquaredError()).startswith("<recur.keras.losses.MeanSquaredError")

@@ -9,9 +9,9 @@ Same layer names, arguments, defaults, weight layouts and training rules as Kera
 argument recur does not implement raises an error naming it. Models are Sequential stacks
 of the layers in ``recur.keras.layers``; Keras files (.keras, .h5) load and save.
 """
-from . import callbacks, layers, models, optimizers, utils
+from . import callbacks, layers, losses, models, optimizers, utils
 from .layers import Input
 from .models import Sequential, load_model
 
-__all__ = ["Input", "Sequential", "load_model", "callbacks", "layers", "models",
+__all__ = ["Input", "Sequential", "load_model", "callbacks", "layers", "losses", "models",
            "optimizers", "utils"]

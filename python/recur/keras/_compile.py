@@ -33,7 +33,7 @@ COMPILE_SPEED_ONLY = {"run_eagerly", "jit_compile", "auto_scale_loss"}
 
 
 def loss_kind(loss: Any) -> str:
-    name = getattr(loss, "__name__", loss)
+    name = getattr(loss, "_recur_name", None) or getattr(loss, "__name__", loss)
     if isinstance(name, str):
         key = name.lower() if name in ("MSE", "MAE") else name
         if key in _LOSSES:
