@@ -664,6 +664,37 @@ static void test_validation_data_and_stop(void **state)
     recur_model_free(m);
 }
 
+/* The batch logs run up to the epoch's log: the last one of an epoch is the epoch's. */
+static void keep_last_log(const recur_batch_log *log, void *user)
+{
+    recur_batch_log *logs = user;
+    logs[log->epoch] = *log;
+}
+
+static void test_batch_logs(void **state)
+{
+    (void)state;
+    float x[50 * 18], y[50 * 2];
+    test_rng r = { 29 };
+    rng_fill(&r, x, sizeof x / 4, -1, 1);
+    rng_fill(&r, y, sizeof y / 4, -1, 1);
+    recur_model *m = small_model();
+    recur_batch_log last[2];
+    recur_fit_opts f = { .epochs = 2, .batch_size = 16, .on_batch_log = keep_last_log,
+                         .user = last };
+    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
+    for (int e = 0; e < 2; e++) {
+        recur_epoch_log log;
+        assert_int_equal(recur_model_history(m, e, &log), RECUR_OK);
+        assert_int_equal(last[e].batch, 3);          /* 16 + 16 + 16 + 2 */
+        assert_int_equal(last[e].samples, 50);
+        assert_int_equal(last[e].n_metrics, 1);
+        assert_float_equal(last[e].loss, log.loss, 0);
+        assert_float_equal(last[e].metrics[0], log.metrics[0], 0);
+    }
+    recur_model_free(m);
+}
+
 /* Names given to the model and its layers show in the summary; bad names are refused. */
 static void test_names(void **state)
 {
@@ -770,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_validation_data_and_stop),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_batch_logs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_seed_models_learn),
     };

@@ -152,6 +152,16 @@ typedef struct {
     double seconds;
 } recur_epoch_log;
 
+/* The epoch so far, after each batch (Keras's batch logs): the means over the batches done.
+ * Grows at the end. */
+typedef struct {
+    int epoch, batch;             /* 0-based */
+    float loss;                   /* mean loss per sample over the epoch's batches so far */
+    float metrics[RECUR_MAX_METRICS];
+    int n_metrics;                /* in the order of the metric bits */
+    int samples;                  /* samples trained on this epoch */
+} recur_batch_log;
+
 typedef struct {                  /* grows at the end */
     int epochs, batch_size;       /* defaults 1 and 32 */
     float validation_split; bool no_shuffle; unsigned long long seed; int verbose;
@@ -170,6 +180,8 @@ typedef struct {                  /* grows at the end */
      * RECUR_OK after the current batch: the model keeps every step taken, the history the
      * epochs completed. */
     const volatile int *stop;
+    /* After each batch, with on_batch: the running loss and metrics. */
+    void (*on_batch_log)(const recur_batch_log *log, void *user);
 } recur_fit_opts;
 
 /* x [n,T,F]; y [n,outputs...] (class indices as floats for sparse losses).

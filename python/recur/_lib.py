@@ -61,8 +61,15 @@ class EpochLog(Structure):
                 ("n_metrics", c_int), ("seconds", c_double)]
 
 
+class BatchLog(Structure):
+    """recur_batch_log."""
+    _fields_ = [("epoch", c_int), ("batch", c_int), ("loss", c_float),
+                ("metrics", c_float * MAX_METRICS), ("n_metrics", c_int), ("samples", c_int)]
+
+
 ON_EPOCH = ctypes.CFUNCTYPE(c_int, POINTER(EpochLog), c_void_p)
 ON_BATCH = ctypes.CFUNCTYPE(None, c_int, c_int, c_float, c_void_p)
+ON_BATCH_LOG = ctypes.CFUNCTYPE(None, POINTER(BatchLog), c_void_p)
 
 
 class FitOpts(Structure):
@@ -72,7 +79,8 @@ class FitOpts(Structure):
                 ("on_epoch", ON_EPOCH), ("on_batch", ON_BATCH), ("user", c_void_p),
                 ("patience", c_int), ("min_delta", c_float),
                 ("validation_x", c_float_p), ("validation_y", c_float_p),
-                ("validation_n", c_int), ("stop", POINTER(c_int))]
+                ("validation_n", c_int), ("stop", POINTER(c_int)),
+                ("on_batch_log", ON_BATCH_LOG)]
 
 
 # Enumerations, as in the headers.

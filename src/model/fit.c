@@ -352,15 +352,21 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
         lsum += l * rows;
         if (o->on_batch)
             o->on_batch(epoch, b, (float)l, o->user);
+        if (o->on_batch_log || f->bar)
+            for (int k = 0; k < f->n_metrics; k++)
+                mv[k] = (float)(sums[k] / counts[k]);
+        if (o->on_batch_log) {
+            recur_batch_log bl = { .epoch = epoch, .batch = b, .n_metrics = f->n_metrics,
+                                   .loss = (float)(lsum / (b0 + rows)), .samples = b0 + rows };
+            memcpy(bl.metrics, mv, sizeof mv);
+            o->on_batch_log(&bl, o->user);
+        }
         if (o->stop && *o->stop) {
             f->stopped = true;
             return RECUR_OK;
         }
-        if (f->bar) {
-            for (int k = 0; k < f->n_metrics; k++)
-                mv[k] = (float)(sums[k] / counts[k]);
+        if (f->bar)
             progress_bar(m, b + 1, f->steps, now_seconds() - t0, (float)(lsum / (b0 + rows)), mv);
-        }
     }
     *log = (recur_epoch_log){ .epoch = epoch, .loss = (float)(lsum / f->n_train),
                               .val_loss = NAN, .n_metrics = f->n_metrics };

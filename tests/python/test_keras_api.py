@@ -356,3 +356,15 @@ def test_loss_objects(rng):
     with pytest.raises(NotImplementedError, match="delta"):
         losses.Huber(delta=2.0)
     assert repr(losses.MeanSquaredError()).startswith("<recur.keras.losses.MeanSquaredError")
+
+
+def test_batch_logs_run_up_to_the_epoch_logs(rng):
+    x, y = small_data(rng, n=50)
+    m = tutorial_model()
+    batch_logs, epoch_logs = [], []
+    cb = callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: batch_logs.append(dict(logs)),
+        on_epoch_end=lambda e, logs: epoch_logs.append(dict(logs)))
+    m.fit(x, y, epochs=1, batch_size=16, callbacks=[cb], verbose=0)
+    assert len(batch_logs) == 4 and list(batch_logs[0]) == ["accuracy", "loss"]
+    assert batch_logs[-1] == epoch_logs[0]

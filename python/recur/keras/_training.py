@@ -27,15 +27,14 @@ class _FitSession:
     after the batch and is raised again when fit returns."""
 
     def __init__(self, model, callbacks: List[Callback], epochs: int, initial_epoch: int,
-                 steps: int, n_train: int, batch: int, verbose: int, validating: bool):
+                 steps: int, verbose: int, validating: bool):
         self.model, self.callbacks = model, callbacks
         self.epochs, self.initial_epoch, self.steps = epochs, initial_epoch, steps
-        self.n_train, self.batch, self.verbose = n_train, batch, verbose
+        self.verbose = verbose
         self.validating = validating
         self.names = model._compile.names_in_bit_order()
         self.stop = ctypes.c_int(0)
         self.error: Optional[BaseException] = None
-        self.loss_sum, self.rows = 0.0, 0
         self.bar: Optional[Progbar] = None
 
     def interrupt(self, signum, frame) -> None:
@@ -48,7 +47,6 @@ class _FitSession:
         self.stop.value = 1
 
     def begin_epoch(self, epoch: int) -> None:
-        self.loss_sum, self.rows = 0.0, 0
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
         self.bar = Progbar(self.steps, self.verbose)
@@ -57,12 +55,13 @@ class _FitSession:
         for cb in self.callbacks:
             cb.on_train_batch_begin(0, {})
 
-    def on_batch(self, epoch: int, batch: int, loss: float, user: Any) -> None:
+    def on_batch(self, log_p, user: Any) -> None:
         try:
-            rows = min(self.batch, self.n_train - batch * self.batch)
-            self.loss_sum += float(loss) * rows
-            self.rows += rows
-            logs = {"loss": self.loss_sum / self.rows}
+            log = log_p.contents
+            batch = log.batch
+            logs = {"loss": float(log.loss)}
+            logs.update((n, float(log.metrics[k])) for k, n in enumerate(self.names))
+            logs = dict(sorted(logs.items()))
             for cb in self.callbacks:
                 cb.on_train_batch_end(batch, logs)
             if self.model.stop_training:       # as Keras: the epoch ends after this batch
@@ -152,12 +151,11 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
                             f"{type(cb).__name__}")
         cb.set_model(model)
         cb.set_params({"verbose": vb, "epochs": epochs, "steps": steps})
-    session = _FitSession(model, cbs, epochs, initial_epoch, steps, n_train, batch, vb,
-                          xv is not None)
+    session = _FitSession(model, cbs, epochs, initial_epoch, steps, vb, xv is not None)
     o = L.FitOpts(epochs=epochs - initial_epoch, batch_size=batch, no_shuffle=not shuffle,
                   seed=_seeds.next_seed() & (2**64 - 1), verbose=0)
     o.on_epoch = L.ON_EPOCH(session.on_epoch)
-    o.on_batch = L.ON_BATCH(session.on_batch)
+    o.on_batch_log = L.ON_BATCH_LOG(session.on_batch)
     o.stop = ctypes.pointer(session.stop)
     if xv is not None:
         o.validation_x, o.validation_y, o.validation_n = pointer(xv), pointer(yv), xv.shape[0]

@@ -3,7 +3,7 @@
 recur's fit runs in C; it calls back after every batch and every epoch, so on_epoch_end,
 on_train_batch_end and the train begin/end hooks run as in Keras. on_epoch_begin and
 on_train_batch_begin run right after the previous epoch's or batch's end. The batch logs
-hold the running mean of the loss (Keras also puts the running metrics there)."""
+hold the means of the loss and metrics over the epoch's batches so far, as Keras's do."""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional
