@@ -368,3 +368,9 @@ def test_batch_logs_run_up_to_the_epoch_logs(rng):
     m.fit(x, y, epochs=1, batch_size=16, callbacks=[cb], verbose=0)
     assert len(batch_logs) == 4 and list(batch_logs[0]) == ["accuracy", "loss"]
     assert batch_logs[-1] == epoch_logs[0]
+
+
+def test_names_the_library_cannot_store_keep_working(rng):
+    m = Sequential([layers.Input((5, 2)), LSTM(3, name="my lstm")], name="a/b")
+    assert m.predict(rng.standard_normal((2, 5, 2)), verbose=0).shape == (2, 3)
+    assert m.layers[0].name == "my lstm" and m.name == "a/b"

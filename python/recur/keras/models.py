@@ -53,7 +53,6 @@ class Sequential:
         self._input: Optional[tuple] = None      # one sample's shape, as Input gives it
         self._handle: Optional[int] = None
         self._compile: Optional[CompileSettings] = None
-        self._threads = 0
         self.stop_training = False
         self.history = None
         for layer in layers or []:
@@ -140,15 +139,15 @@ class Sequential:
         check(L.lib.recur_model_create(steps, features, ctypes.byref(handle)))
         try:
             first = 0
-            check(L.lib.recur_model_set_name(handle, -1, self.name.encode()))
+            # names for summary and Keras files; one the C library cannot store (a space,
+            # a slash) leaves Keras's default there, the Python name unchanged
+            L.lib.recur_model_set_name(handle, -1, self.name.encode())
             for i, layer in enumerate(self._layers):
                 layer._add(handle)
-                check(L.lib.recur_model_set_name(handle, i, layer.name.encode()))
+                L.lib.recur_model_set_name(handle, i, layer.name.encode())
                 layer._first_weight = first
                 first += layer._weight_count()
             check(L.lib.recur_model_set_seed(handle, _seeds.next_seed()))
-            if self._threads:
-                check(L.lib.recur_model_set_num_threads(handle, self._threads))
             settings = self._compile or CompileSettings("rmsprop", "mse", None)
             o = settings.options()
             check(L.lib.recur_model_compile_sized(handle, ctypes.byref(o), ctypes.sizeof(o)))
