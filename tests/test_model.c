@@ -304,6 +304,14 @@ static recur_model *small_model(void)
     return m;
 }
 
+/* 50 samples for small_model: x [50, 6, 3] and y [50, 2], uniform in [-1, 1]. */
+static void small_data(uint64_t seed, float *x, float *y)
+{
+    test_rng r = { seed };
+    rng_fill(&r, x, 50 * 18, -1, 1);
+    rng_fill(&r, y, 50 * 2, -1, 1);
+}
+
 /* Every weight of the model, in get_weights order, into out; returns how many floats. */
 static size_t weights_of(recur_model *m, float *out, size_t cap)
 {
@@ -590,9 +598,7 @@ static void test_deterministic(void **state)
         recur_model *m = small_model();
         recur_model_set_num_threads(m, run + 1);   /* 1 thread, then 2: same bits */
         float x[50 * 18], y[50 * 2];
-        test_rng r = { 17 };
-        rng_fill(&r, x, sizeof x / 4, -1, 1);
-        rng_fill(&r, y, sizeof y / 4, -1, 1);
+        small_data(17, x, y);
         recur_fit_opts f = { .epochs = 2, .batch_size = 16, .seed = 99 };
         assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
         nw[run] = weights_of(m, w[run], 4096);
@@ -615,9 +621,7 @@ static void test_validation_data_and_stop(void **state)
 {
     (void)state;
     float x[50 * 18], y[50 * 2];
-    test_rng r = { 23 };
-    rng_fill(&r, x, sizeof x / 4, -1, 1);
-    rng_fill(&r, y, sizeof y / 4, -1, 1);
+    small_data(23, x, y);
     recur_epoch_log split_log[2], data_log[2];
     for (int run = 0; run < 2; run++) {
         recur_model *m = small_model();
@@ -675,9 +679,7 @@ static void test_batch_logs(void **state)
 {
     (void)state;
     float x[50 * 18], y[50 * 2];
-    test_rng r = { 29 };
-    rng_fill(&r, x, sizeof x / 4, -1, 1);
-    rng_fill(&r, y, sizeof y / 4, -1, 1);
+    small_data(29, x, y);
     recur_model *m = small_model();
     recur_batch_log last[2];
     recur_fit_opts f = { .epochs = 2, .batch_size = 16, .on_batch_log = keep_last_log,
