@@ -290,43 +290,6 @@ static void test_seed_models_learn(void **state)
 
 /* ---- save, load, resume, corrupt files ------------------------------------------------------ */
 
-static recur_model *small_model(void)
-{
-    recur_model *m;
-    assert_int_equal(recur_model_create(6, 3, &m), RECUR_OK);
-    recur_rnn_opts seq = { .return_sequences = true };
-    assert_int_equal(recur_model_add_gru(m, 7, &seq), RECUR_OK);
-    assert_int_equal(recur_model_add_lstm(m, 5, NULL), RECUR_OK);
-    assert_int_equal(recur_model_add_dense(m, 2, RECUR_ACT_DEFAULT), RECUR_OK);
-    recur_compile_opts c = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE,
-                             .metrics = RECUR_METRIC_MAE };
-    assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
-    return m;
-}
-
-/* 50 samples for small_model: x [50, 6, 3] and y [50, 2], uniform in [-1, 1]. */
-static void small_data(uint64_t seed, float *x, float *y)
-{
-    test_rng r = { seed };
-    rng_fill(&r, x, 50 * 18, -1, 1);
-    rng_fill(&r, y, 50 * 2, -1, 1);
-}
-
-/* Every weight of the model, in get_weights order, into out; returns how many floats. */
-static size_t weights_of(recur_model *m, float *out, size_t cap)
-{
-    size_t at = 0;
-    for (int w = 0; w < recur_model_num_weights(m); w++) {
-        int rank, d[2];
-        recur_model_weight_shape(m, w, &rank, d);
-        size_t n = (size_t)d[0] * (rank == 2 ? (size_t)d[1] : 1);
-        assert_true(at + n <= cap);
-        assert_int_equal(recur_model_get_weight(m, w, out + at, n), RECUR_OK);
-        at += n;
-    }
-    return at;
-}
-
 static void test_save_load_resume(void **state)
 {
     (void)state;
@@ -342,7 +305,7 @@ static void test_save_load_resume(void **state)
     recur_fit_opts one = { .epochs = 1, .batch_size = 8, .seed = 5 };
 
     /* A: two epochs straight. B: one epoch, save, load, one more. Identical bits. */
-    recur_model *a = small_model(), *b = small_model();
+    recur_model *a = test_small_model(), *b = test_small_model();
     assert_int_equal(recur_model_fit(a, x, y, n, &one), RECUR_OK);
     one.seed = 6;
     assert_int_equal(recur_model_fit(a, x, y, n, &one), RECUR_OK);
@@ -359,8 +322,8 @@ static void test_save_load_resume(void **state)
     one.seed = 6;
     assert_int_equal(recur_model_fit(c, x, y, n, &one), RECUR_OK);
     float wa[4096], wc[4096];
-    const size_t nw = weights_of(a, wa, 4096);
-    assert_int_equal(weights_of(c, wc, 4096), nw);
+    const size_t nw = test_model_weights(a, wa, 4096);
+    assert_int_equal(test_model_weights(c, wc, 4096), nw);
     assert_memory_equal(wa, wc, sizeof(float) * nw);   /* only what was written */
 
     /* overwrite in place: no temporary file is left behind */
@@ -595,113 +558,24 @@ static void test_deterministic(void **state)
     float w[2][4096];
     size_t nw[2];
     for (int run = 0; run < 2; run++) {
-        recur_model *m = small_model();
+        recur_model *m = test_small_model();
         recur_model_set_num_threads(m, run + 1);   /* 1 thread, then 2: same bits */
         float x[50 * 18], y[50 * 2];
-        small_data(17, x, y);
+        test_small_data(17, x, y);
         recur_fit_opts f = { .epochs = 2, .batch_size = 16, .seed = 99 };
         assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
-        nw[run] = weights_of(m, w[run], 4096);
+        nw[run] = test_model_weights(m, w[run], 4096);
         recur_model_free(m);
     }
     assert_int_equal(nw[0], nw[1]);
     assert_memory_equal(w[0], w[1], sizeof(float) * nw[0]);   /* only what was written */
 }
 
-/* validation_data gives what the same samples as a validation_split give; the stop flag ends
- * fit after the batch that set it, keeping the steps taken and the finished epochs. */
-static void stop_after_five(int epoch, int batch, float loss, void *user)
-{
-    (void)loss;
-    if (epoch == 1 && batch == 4)
-        *(volatile int *)user = 1;
-}
-
-static void test_validation_data_and_stop(void **state)
-{
-    (void)state;
-    float x[50 * 18], y[50 * 2];
-    small_data(23, x, y);
-    recur_epoch_log split_log[2], data_log[2];
-    for (int run = 0; run < 2; run++) {
-        recur_model *m = small_model();
-        recur_fit_opts f = { .epochs = 2, .batch_size = 8, .seed = 5 };
-        if (run == 0)
-            f.validation_split = 0.2f;   /* the last 10 samples, as Keras takes them */
-        else
-            f.validation_x = x + 40 * 18, f.validation_y = y + 40 * 2, f.validation_n = 10;
-        assert_int_equal(recur_model_fit(m, x, y, run == 0 ? 50 : 40, &f), RECUR_OK);
-        for (int e = 0; e < 2; e++)
-            assert_int_equal(recur_model_history(m, e, run ? &data_log[e] : &split_log[e]),
-                             RECUR_OK);
-        if (run == 1) {
-            f.validation_split = 0.5f;
-            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "not both");
-            f.validation_split = 0;
-            f.validation_y = NULL;
-            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "validation_y");
-        }
-        recur_model_free(m);
-    }
-    for (int e = 0; e < 2; e++) {
-        assert_true(isfinite(split_log[e].val_loss));
-        assert_float_equal(split_log[e].loss, data_log[e].loss, 0);
-        assert_float_equal(split_log[e].val_loss, data_log[e].val_loss, 0);
-    }
-
-    recur_model *m = small_model();
-    volatile int stop = 0;
-    recur_fit_opts f = { .epochs = 3, .batch_size = 8, .no_shuffle = true,
-                         .on_batch = stop_after_five, .user = (void *)&stop, .stop = &stop };
-    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
-    assert_int_equal(recur_model_history_length(m), 1);
-    float after[4096], ref_w[4096];
-    size_t n = weights_of(m, after, 4096);
-    /* the same steps without the flag: one epoch, then the first five batches again */
-    recur_model *ref = small_model();
-    recur_fit_opts one = { .epochs = 1, .batch_size = 8, .no_shuffle = true };
-    assert_int_equal(recur_model_fit(ref, x, y, 50, &one), RECUR_OK);
-    assert_int_equal(recur_model_fit(ref, x, y, 40, &one), RECUR_OK);
-    assert_int_equal(weights_of(ref, ref_w, 4096), n);
-    assert_memory_equal(after, ref_w, n * sizeof(float));
-    recur_model_free(ref);
-    recur_model_free(m);
-}
-
-/* The batch logs run up to the epoch's log: the last one of an epoch is the epoch's. */
-static void keep_last_log(const recur_batch_log *log, void *user)
-{
-    recur_batch_log *logs = user;
-    logs[log->epoch] = *log;
-}
-
-static void test_batch_logs(void **state)
-{
-    (void)state;
-    float x[50 * 18], y[50 * 2];
-    small_data(29, x, y);
-    recur_model *m = small_model();
-    recur_batch_log last[2];
-    recur_fit_opts f = { .epochs = 2, .batch_size = 16, .on_batch_log = keep_last_log,
-                         .user = last };
-    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
-    for (int e = 0; e < 2; e++) {
-        recur_epoch_log log;
-        assert_int_equal(recur_model_history(m, e, &log), RECUR_OK);
-        assert_int_equal(last[e].batch, 3);          /* 16 + 16 + 16 + 2 */
-        assert_int_equal(last[e].samples, 50);
-        assert_int_equal(last[e].n_metrics, 1);
-        assert_float_equal(last[e].loss, log.loss, 0);
-        assert_float_equal(last[e].metrics[0], log.metrics[0], 0);
-    }
-    recur_model_free(m);
-}
-
 /* Names given to the model and its layers show in the summary; bad names are refused. */
 static void test_names(void **state)
 {
     (void)state;
-    recur_model *m = small_model();
+    recur_model *m = test_small_model();
     assert_int_equal(recur_model_set_name(m, -1, "my_model"), RECUR_OK);
     assert_int_equal(recur_model_set_name(m, 1, "lstm_7"), RECUR_OK);
     char buf[4096];
@@ -801,9 +675,7 @@ int main(void)
         cmocka_unit_test(test_save_load_resume),
         cmocka_unit_test(test_load_version_1),
         cmocka_unit_test(test_deterministic),
-        cmocka_unit_test(test_validation_data_and_stop),
         cmocka_unit_test(test_names),
-        cmocka_unit_test(test_batch_logs),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_seed_models_learn),
     };

@@ -53,3 +53,38 @@ void expect_error_at(recur_status got, recur_status want, const char *needle, co
     if (strstr(recur_last_error(), needle) == NULL)
         fail_msg("%s:%d: message \"%s\" lacks \"%s\"", file, line, recur_last_error(), needle);
 }
+
+recur_model *test_small_model(void)
+{
+    recur_model *m;
+    assert_int_equal(recur_model_create(6, 3, &m), RECUR_OK);
+    recur_rnn_opts seq = { .return_sequences = true };
+    assert_int_equal(recur_model_add_gru(m, 7, &seq), RECUR_OK);
+    assert_int_equal(recur_model_add_lstm(m, 5, NULL), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 2, RECUR_ACT_DEFAULT), RECUR_OK);
+    recur_compile_opts c = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE,
+                             .metrics = RECUR_METRIC_MAE };
+    assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
+    return m;
+}
+
+void test_small_data(uint64_t seed, float *x, float *y)
+{
+    test_rng r = { seed };
+    rng_fill(&r, x, 50 * 18, -1, 1);
+    rng_fill(&r, y, 50 * 2, -1, 1);
+}
+
+size_t test_model_weights(recur_model *m, float *out, size_t cap)
+{
+    size_t at = 0;
+    for (int w = 0; w < recur_model_num_weights(m); w++) {
+        int rank, d[2];
+        recur_model_weight_shape(m, w, &rank, d);
+        size_t n = (size_t)d[0] * (rank == 2 ? (size_t)d[1] : 1);
+        assert_true(at + n <= cap);
+        assert_int_equal(recur_model_get_weight(m, w, out + at, n), RECUR_OK);
+        at += n;
+    }
+    return at;
+}

@@ -44,6 +44,14 @@ void guarded_free(guarded *g);
 void expect_error_at(recur_status got, recur_status want, const char *needle, const char *file,
                      int line);
 
+/* A small compiled model for inputs [batch, 6, 3]: GRU(7, return_sequences) → LSTM(5) →
+ * Dense(2), Adam, mse, mae; and 50 samples for it, x [50, 6, 3] and y [50, 2], uniform in
+ * [-1, 1]. */
+recur_model *test_small_model(void);
+void test_small_data(uint64_t seed, float *x, float *y);
+/* Every weight of m, in get_weights order, into out (at most cap floats); how many. */
+size_t test_model_weights(recur_model *m, float *out, size_t cap);
+
 /* The ISAs this machine can run, scalar first. Returns the count. */
 int test_isas(const recur_kernels *tables[RECUR_ISA_COUNT]);
 

@@ -1,0 +1,104 @@
+/* recur_model_fit's validation data given apart from the training samples, its stop flag and
+ * its batch logs. */
+#include <math.h>
+#include <string.h>
+
+#include "test_util.h"
+
+/* validation_data gives what the same samples as a validation_split give; the stop flag ends
+ * fit after the batch that set it, keeping the steps taken and the finished epochs. */
+static void stop_after_five(int epoch, int batch, float loss, void *user)
+{
+    (void)loss;
+    if (epoch == 1 && batch == 4)
+        *(volatile int *)user = 1;
+}
+
+static void test_validation_data_and_stop(void **state)
+{
+    (void)state;
+    float x[50 * 18], y[50 * 2];
+    test_small_data(23, x, y);
+    recur_epoch_log split_log[2], data_log[2];
+    for (int run = 0; run < 2; run++) {
+        recur_model *m = test_small_model();
+        recur_fit_opts f = { .epochs = 2, .batch_size = 8, .seed = 5 };
+        if (run == 0)
+            f.validation_split = 0.2f;   /* the last 10 samples, as Keras takes them */
+        else
+            f.validation_x = x + 40 * 18, f.validation_y = y + 40 * 2, f.validation_n = 10;
+        assert_int_equal(recur_model_fit(m, x, y, run == 0 ? 50 : 40, &f), RECUR_OK);
+        for (int e = 0; e < 2; e++)
+            assert_int_equal(recur_model_history(m, e, run ? &data_log[e] : &split_log[e]),
+                             RECUR_OK);
+        if (run == 1) {
+            f.validation_split = 0.5f;
+            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "not both");
+            f.validation_split = 0;
+            f.validation_y = NULL;
+            expect_error(recur_model_fit(m, x, y, 40, &f), RECUR_ERR_ARGUMENT, "validation_y");
+        }
+        recur_model_free(m);
+    }
+    for (int e = 0; e < 2; e++) {
+        assert_true(isfinite(split_log[e].val_loss));
+        assert_float_equal(split_log[e].loss, data_log[e].loss, 0);
+        assert_float_equal(split_log[e].val_loss, data_log[e].val_loss, 0);
+    }
+
+    recur_model *m = test_small_model();
+    volatile int stop = 0;
+    recur_fit_opts f = { .epochs = 3, .batch_size = 8, .no_shuffle = true,
+                         .on_batch = stop_after_five, .user = (void *)&stop, .stop = &stop };
+    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
+    assert_int_equal(recur_model_history_length(m), 1);
+    float after[4096], ref_w[4096];
+    size_t n = test_model_weights(m, after, 4096);
+    /* the same steps without the flag: one epoch, then the first five batches again */
+    recur_model *ref = test_small_model();
+    recur_fit_opts one = { .epochs = 1, .batch_size = 8, .no_shuffle = true };
+    assert_int_equal(recur_model_fit(ref, x, y, 50, &one), RECUR_OK);
+    assert_int_equal(recur_model_fit(ref, x, y, 40, &one), RECUR_OK);
+    assert_int_equal(test_model_weights(ref, ref_w, 4096), n);
+    assert_memory_equal(after, ref_w, n * sizeof(float));
+    recur_model_free(ref);
+    recur_model_free(m);
+}
+
+/* The batch logs run up to the epoch's log: the last one of an epoch is the epoch's. */
+static void keep_last_log(const recur_batch_log *log, void *user)
+{
+    recur_batch_log *logs = user;
+    logs[log->epoch] = *log;
+}
+
+static void test_batch_logs(void **state)
+{
+    (void)state;
+    float x[50 * 18], y[50 * 2];
+    test_small_data(29, x, y);
+    recur_model *m = test_small_model();
+    recur_batch_log last[2];
+    recur_fit_opts f = { .epochs = 2, .batch_size = 16, .on_batch_log = keep_last_log,
+                         .user = last };
+    assert_int_equal(recur_model_fit(m, x, y, 50, &f), RECUR_OK);
+    for (int e = 0; e < 2; e++) {
+        recur_epoch_log log;
+        assert_int_equal(recur_model_history(m, e, &log), RECUR_OK);
+        assert_int_equal(last[e].batch, 3);          /* 16 + 16 + 16 + 2 */
+        assert_int_equal(last[e].samples, 50);
+        assert_int_equal(last[e].n_metrics, 1);
+        assert_float_equal(last[e].loss, log.loss, 0);
+        assert_float_equal(last[e].metrics[0], log.metrics[0], 0);
+    }
+    recur_model_free(m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validation_data_and_stop),
+        cmocka_unit_test(test_batch_logs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
