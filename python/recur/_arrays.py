@@ -32,9 +32,5 @@ def pointer(a: np.ndarray | None):
     return a.ctypes.data_as(c_float_p)
 
 
-def empty(shape) -> np.ndarray:
-    return np.empty(shape, dtype=np.float32)
-
-
 def uint8_pointer(a: np.ndarray):
     return a.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))

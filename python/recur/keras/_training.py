@@ -33,6 +33,8 @@ class _FitSession:
         self.verbose = verbose
         self.validating = validating
         self.names = model._compile.names_in_bit_order()
+        # the batch logs' keys in Keras's (sorted) order, each with its metric slot (-1: loss)
+        self.batch_keys = sorted([("loss", -1)] + [(n, k) for k, n in enumerate(self.names)])
         self.stop = ctypes.c_int(0)
         self.error: Optional[BaseException] = None
         self.bar: Optional[Progbar] = None
@@ -59,9 +61,7 @@ class _FitSession:
         try:
             log = log_p.contents
             batch = log.batch
-            logs = {"loss": float(log.loss)}
-            logs.update((n, float(log.metrics[k])) for k, n in enumerate(self.names))
-            logs = dict(sorted(logs.items()))
+            logs = {key: float(log.loss if k < 0 else log.metrics[k]) for key, k in self.batch_keys}
             for cb in self.callbacks:
                 cb.on_train_batch_end(batch, logs)
             if self.model.stop_training:       # as Keras: the epoch ends after this batch
@@ -136,11 +136,10 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
             raise ValueError(f"fit: {n} samples cannot be split into training and "
                              f"validation samples with validation_split={validation_split}")
         xa, ya, xv, yv, n = xa[:at], ya[:at], xa[at:], ya[at:], at
-    n_train = n
-    batch = min(int(batch_size or 32), n_train)
+    batch = min(int(batch_size or 32), n)
     if batch < 1:
         raise ValueError(f"fit: batch_size must be >= 1, got {batch_size!r}")
-    steps = -(-n_train // batch)
+    steps = -(-n // batch)
     vb = _verbosity(verbose)
 
     history = History()
