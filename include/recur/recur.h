@@ -8,6 +8,7 @@
 #include <recur/isa.h>
 #include <recur/rnn.h>
 #include <recur/model.h>
+#include <recur/collective.h>
 #include <recur/keras.h>
 
 #ifdef __cplusplus

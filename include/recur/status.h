@@ -27,6 +27,9 @@ RECUR_API const char *recur_status_str(recur_status s);
 
 /* The message of this thread's last failed call, "" if none. Never NULL. */
 RECUR_API const char *recur_last_error(void);
+/* For libraries built on recur (recur_mpi): records `message` as this thread's last error
+ * and returns s. */
+RECUR_API recur_status recur_set_last_error(recur_status s, const char *message);
 
 #ifdef __cplusplus
 }

@@ -26,6 +26,11 @@ const char *recur_status_str(recur_status s)
 
 const char *recur_last_error(void) { return last_error; }
 
+recur_status recur_set_last_error(recur_status s, const char *message)
+{
+    return recur_fail(s, "%s", message ? message : "");
+}
+
 void recur_clear_error(void) { last_error[0] = '\0'; }
 
 recur_status recur_fail(recur_status s, const char *fmt, ...)

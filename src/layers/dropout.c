@@ -19,15 +19,15 @@ typedef struct {
     bool dropped;              /* the last forward applied a mask (kept in scratch) */
 } dropout_layer;
 
-void layer_dropout_factors(const recur_random_stream *st, float rate, long long n, int threads,
-                           float *out)
+void layer_dropout_factors(const recur_random_stream *st, float rate, long long first,
+                           long long n, int threads, float *out)
 {
     /* blocks of 4096 elements: whole Philox blocks, and enough work per thread */
     const long long block = 4096, blocks = (n + block - 1) / block;
 #pragma omp parallel for num_threads(threads) schedule(static) if (blocks > 1)
     for (long long k = 0; k < blocks; k++) {
         const long long e0 = k * block, len = n - e0 < block ? n - e0 : block;
-        recur_dropout_factors(st, e0, len, rate, out + e0);
+        recur_dropout_factors(st, first + e0, len, rate, out + e0);
     }
 }
 
@@ -47,7 +47,8 @@ static recur_status dropout_forward(layer *L, const layer_fwd *f)
     }
     const recur_random_stream st = recur_random_stream_of(
         f->random.seed, layer_stream(&f->random, 0), f->random.iteration);
-    layer_dropout_factors(&st, D->rate, (long long)n, D->threads, f->scratch);
+    const long long first = (long long)f->random.first_row * (long long)layer_shape_size(L->in);
+    layer_dropout_factors(&st, D->rate, first, (long long)n, D->threads, f->scratch);
     for (size_t i = 0; i < n; i++)
         f->y[i] = f->x[i] * f->scratch[i];
     return RECUR_OK;

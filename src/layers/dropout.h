@@ -7,10 +7,10 @@
 
 #include "core/philox.h"
 
-/* Elements [0, n) of the stream as dropout factors (0 or 1 / (1 − rate)), shared among
- * `threads` threads; the values do not depend on them. */
-void layer_dropout_factors(const recur_random_stream *st, float rate, long long n, int threads,
-                           float *out);
+/* Elements [first, first+n) of the stream as dropout factors (0 or 1 / (1 − rate)), shared
+ * among `threads` threads; the values do not depend on them. */
+void layer_dropout_factors(const recur_random_stream *st, float rate, long long first,
+                           long long n, int threads, float *out);
 /* Keras accepts rates in [0, 1]; 1 drops everything, which trains nothing: refused. */
 bool layer_dropout_rate_ok(float rate);
 

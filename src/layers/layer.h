@@ -68,10 +68,12 @@ typedef struct layer {
 
 /* Where a training forward draws its random masks (dropout): streams keyed by the model's
  * seed, the optimizer step and the layer's position (src/core/philox.h), so a run is
- * reproducible bit for bit at any thread count. */
+ * reproducible bit for bit at any thread count, and a batch shared by several processes
+ * draws the masks one process would. */
 typedef struct {
     unsigned long long seed, iteration;
     int layer;
+    int first_row;            /* the whole batch's row that the forward's row 0 is */
 } layer_random;
 
 /* Stream of purpose p (< LAYER_STREAMS) of the layer at position i. */

@@ -149,15 +149,17 @@ static void draw_masks(const rnn_direction *d, const layer_fwd *f, const directi
         const recur_random_stream st = recur_random_stream_of(
             f->random.seed, layer_stream(&f->random, d->stream0 + RNN_STREAM_INPUT),
             f->random.iteration);
-        const long long n = (long long)f->batch * (long long)input_masks(d) * d->F;
-        layer_dropout_factors(&st, d->dropout, n, threads, c->in);
+        const long long row = (long long)input_masks(d) * d->F;
+        layer_dropout_factors(&st, d->dropout, f->random.first_row * row, f->batch * row,
+                              threads, c->in);
     }
     if (c->rec) {
         const recur_random_stream st = recur_random_stream_of(
             f->random.seed, layer_stream(&f->random, d->stream0 + RNN_STREAM_RECURRENT),
             f->random.iteration);
-        layer_dropout_factors(&st, d->recurrent_dropout, (long long)f->batch * d->G * d->H,
-                              threads, c->rec);
+        const long long row = (long long)d->G * d->H;
+        layer_dropout_factors(&st, d->recurrent_dropout, f->random.first_row * row,
+                              f->batch * row, threads, c->rec);
     }
 }
 

@@ -95,7 +95,8 @@ static recur_status forward(recur_model *m, const float *x, int batch)
         layer *L = m->layers[i];
         model_acts *a = &m->acts[i];
         const layer_fwd f = { .batch = batch, .training = !m->inference,
-                              .random = { m->seed, (unsigned long long)m->iterations, i },
+                              .random = { m->seed, (unsigned long long)m->iterations, i,
+                                          m->batch_first_row },
                               .x = in, .mask = mask, .y = a->y,
                               .mask_out = a->mask_buf, .scratch = a->scratch,
                               .gemm_work = m->gemm_work };

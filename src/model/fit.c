@@ -11,6 +11,7 @@
 #include "core/abi.h"
 #include "core/error.h"
 #include "model/data.h"
+#include "model/collective.h"
 #include "model/internal.h"
 
 /* The 0.1 layout of recur_fit_opts: its fields up to min_delta (docs/ABI.md). */
@@ -58,6 +59,75 @@ static void gather(const recur_model *m, const float *x, const float *y, const i
     }
 }
 
+/* The per-batch values the processes sum: a failure flag, the loss's numerator and
+ * denominator, then the metric sums and counts. */
+enum { STAT_FAILED, STAT_LOSS, STAT_WEIGHT, STAT_SUMS, STAT_COUNTS = STAT_SUMS + RECUR_MAX_METRICS,
+       N_STATS = STAT_COUNTS + RECUR_MAX_METRICS };
+
+/* This process's share of a global batch: `count` rows xs/ys, the batch's rows from
+ * `first`. Forward, the loss (and, with grad, the gradients: zeros for an empty share);
+ * stats filled. */
+static recur_status share_pass(recur_model *m, const float *xs, const float *ys, int first,
+                               int count, bool grad, double *loss, double *stats)
+{
+    memset(stats, 0, sizeof(double) * N_STATS);
+    *loss = 0;
+    if (count == 0) {
+        if (grad)
+            memset(m->grads, 0, sizeof(float) * (m->block_floats + m->sq_floats));
+        return RECUR_OK;
+    }
+    m->batch_first_row = first;   /* dropout draws the masks of the batch's rows */
+    recur_status s = recur_model_forward_batch(m, xs, count);
+    if (s == RECUR_OK)
+        s = recur_model_loss_and_grads(m, xs, count, ys, grad, loss);
+    m->batch_first_row = 0;
+    if (s != RECUR_OK) {
+        stats[STAT_FAILED] = 1;
+        return s;
+    }
+    stats[STAT_LOSS] = *loss * m->loss_weight;
+    stats[STAT_WEIGHT] = m->loss_weight;
+    recur_model_metric_sums(m, count, ys, stats + STAT_SUMS, stats + STAT_COUNTS);
+    return RECUR_OK;
+}
+
+/* One global batch, of which this process has the share xs/ys (model_share): the share's
+ * pass, then the shares' statistics summed (and with grad, their gradients); the batch's
+ * loss, and its metric sums added to sums/counts. Every process takes part even when its
+ * share failed, so none waits. */
+static recur_status batch_pass(recur_model *m, const float *xs, const float *ys, int first,
+                               int count, bool grad, double *loss, double *sums,
+                               double *counts)
+{
+    const char *what = grad ? "recur_model_fit" : "recur_model_evaluate";
+    double st[N_STATS], mine_loss;
+    const recur_status mine = share_pass(m, xs, ys, first, count, grad, &mine_loss, st);
+    if (!model_shared(m)) {   /* the loss as computed, not divided back from the sum */
+        if (mine == RECUR_OK) {
+            *loss = mine_loss;
+            for (int k = 0; k < RECUR_MAX_METRICS; k++)
+                sums[k] += st[STAT_SUMS + k], counts[k] += st[STAT_COUNTS + k];
+        }
+        return mine;
+    }
+    const double my_weight = st[STAT_WEIGHT];
+    recur_status s = model_sum_stats(m, st, N_STATS, what);
+    if (s != RECUR_OK)
+        return s;
+    if (st[STAT_FAILED] > 0)
+        return mine != RECUR_OK ? mine
+               : recur_fail(RECUR_ERR_STATE, "%s: another process failed on its share of a "
+                            "batch (its message says why)", what);
+    const double weight = st[STAT_WEIGHT];
+    if (grad && (s = model_sum_gradients(m, weight > 0 ? my_weight / weight : 0.0, what)))
+        return s;
+    *loss = weight > 0 ? st[STAT_LOSS] / weight : 0.0;
+    for (int k = 0; k < RECUR_MAX_METRICS; k++)
+        sums[k] += st[STAT_SUMS + k], counts[k] += st[STAT_COUNTS + k];
+    return RECUR_OK;
+}
+
 /* Loss and metrics over samples [first, first+n) in batches of `batch`, read in place. */
 static recur_status evaluate_range(recur_model *m, const float *x, const float *y, int first,
                                    int n, int batch, float *loss, float *metrics)
@@ -67,17 +137,17 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
     recur_model_set_inference(m, true);
     for (int b0 = 0; b0 < n; b0 += batch) {
         const int rows = n - b0 < batch ? n - b0 : batch;
-        const float *xb = x + (size_t)(first + b0) * sx, *yb = y + (size_t)(first + b0) * sy;
-        recur_status s = recur_model_forward_batch(m, xb, rows);
-        double l;
-        if (s == RECUR_OK)
-            s = recur_model_loss_and_grads(m, xb, rows, yb, false, &l);
+        int sf, sc;
+        model_share(m, rows, &sf, &sc);
+        const size_t at = (size_t)(first + b0 + sf);
+        double l = 0;
+        recur_status s = batch_pass(m, x + at * sx, y + at * sy, sf, sc, false, &l, sums,
+                                    counts);
         if (s != RECUR_OK) {
             recur_model_set_inference(m, false);
             return s;
         }
         lsum += l * rows;
-        recur_model_metric_sums(m, rows, yb, sums, counts);
     }
     recur_model_set_inference(m, false);
     *loss = (float)(lsum / n);
@@ -120,8 +190,11 @@ recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x, con
     int batch = 0;
     if ((s = batch_size_of(m, batch_size, n, what, &batch)) != RECUR_OK)
         return s;
+    const long long call[] = { n, batch };
+    if ((s = model_check_same(m, call, 2, what)) != RECUR_OK)
+        return s;
     recur_model_set_inference(m, true);
-    s = recur_model_ensure_batch(m, batch);
+    s = recur_model_ensure_batch(m, model_share_cap(m, batch));
     recur_model_set_inference(m, false);
     if (s != RECUR_OK)
         return s;
@@ -302,10 +375,11 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
     f->bar = o->verbose == 1 && isatty(fileno(stderr));
     f->best = INFINITY;
     f->since_best = 0;
-    s = recur_model_ensure_batch(m, f->batch > f->vbatch ? f->batch : f->vbatch);
+    const int cap = model_share_cap(m, f->batch > f->vbatch ? f->batch : f->vbatch);
+    s = recur_model_ensure_batch(m, cap);
     if (s == RECUR_OK && f->vbatch) {   /* plan the validation passes too: no epoch allocates */
         recur_model_set_inference(m, true);
-        s = recur_model_ensure_batch(m, f->vbatch);
+        s = recur_model_ensure_batch(m, model_share_cap(m, f->vbatch));
         recur_model_set_inference(m, false);
     }
     if (s != RECUR_OK)
@@ -340,14 +414,13 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
     float mv[RECUR_MAX_METRICS] = { 0 };
     for (int b = 0, b0 = 0; b0 < f->n_train; b++, b0 += f->batch) {
         const int rows = f->n_train - b0 < f->batch ? f->n_train - b0 : f->batch;
-        gather(m, f->x, f->y, f->perm, b0, rows);
-        double l;
-        recur_status s = recur_model_forward_batch(m, m->xb, rows);
-        if (s == RECUR_OK)
-            s = recur_model_loss_and_grads(m, m->xb, rows, m->yb, true, &l);
+        int first, count;   /* only this process's share is gathered */
+        model_share(m, rows, &first, &count);
+        gather(m, f->x, f->y, f->perm, b0 + first, count);
+        double l = 0;
+        recur_status s = batch_pass(m, m->xb, m->yb, first, count, true, &l, sums, counts);
         if (s != RECUR_OK)
             return s;
-        recur_model_metric_sums(m, rows, m->yb, sums, counts);
         model_optimizer_step(m);
         lsum += l * rows;
         if (o->on_batch)
@@ -453,6 +526,15 @@ recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *
     fit_run f = { .x = x, .y = y };
     if ((s = plan_fit(m, opts, opts_size, n, &f)) != RECUR_OK)
         return s;
+    const recur_fit_opts *o = &f.o;
+    const long long call[] = { n, o->epochs, o->batch_size, f.n_train, f.n_val,
+                               (long long)o->no_shuffle, (long long)o->seed, o->patience,
+                               (long long)(o->min_delta * 1e9f) };
+    if ((s = model_check_same(m, call, 9, "recur_model_fit")) != RECUR_OK ||
+        (s = model_take_rank0_state(m, "recur_model_fit")) != RECUR_OK) {
+        free(f.perm);
+        return s;
+    }
     s = run_epochs(m, &f);
     free(f.perm);
     return s;

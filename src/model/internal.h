@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <recur/collective.h>
 #include <recur/recur.h>
 
 #include "layers/layer.h"
@@ -75,6 +76,12 @@ struct recur_model {
     bool loading;
     size_t load_param_budget;
 
+    recur_collective coll;         /* size 0: trained alone */
+    int batch_first_row;           /* the row of the whole batch that the forward's first
+                                    * row is (a process's share): dropout's masks follow it */
+    double loss_weight;            /* what the last loss averaged over: its rows, or its
+                                    * unmasked steps (0: all masked) */
+
     char *metadata;                /* NULL or a NUL-terminated string */
     recur_epoch_log *history;
     int history_len, history_cap;
@@ -127,8 +134,8 @@ const uint8_t *model_output_mask(const recur_model *m);
 /* Whether the loss starts from the last layer's logits (Keras TF backend). */
 const float *model_loss_logits(const recur_model *m);
 /* Loss over the batch and its gradient with respect to the output (or the logits), with
- * Keras's sum_over_batch_size reduction and its mask weighting. */
-double model_loss(const recur_model *m, int batch, const float *y, float *grad);
+ * Keras's sum_over_batch_size reduction and its mask weighting; sets m->loss_weight. */
+double model_loss(recur_model *m, int batch, const float *y, float *grad);
 /* Per-batch metric sums for the metric bits; counts as Keras weights them. */
 void recur_model_metric_sums(const recur_model *m, int batch, const float *y, double *sums,
                              double *counts);

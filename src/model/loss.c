@@ -183,7 +183,7 @@ static double categorical_ce(const recur_model *m, size_t rows, int u, const flo
     return total / w->rows;
 }
 
-double model_loss(const recur_model *m, int batch, const float *y, float *g)
+double model_loss(recur_model *m, int batch, const float *y, float *g)
 {
     const layer *L = model_last(m);
     const int u = L->out.features;
@@ -196,12 +196,14 @@ double model_loss(const recur_model *m, int batch, const float *y, float *g)
         for (size_t r = 0; r < rows; r++)
             real += w.mask[r] != 0;
         if (real == 0) {   /* nothing to learn from: Keras's divide_no_nan gives 0 */
+            m->loss_weight = 0;
             for (size_t i = 0; i < rows * (size_t)u; i++)
                 g[i] = 0.0f;
             return 0.0;
         }
         w.rows = (double)real;
     }
+    m->loss_weight = w.rows;
     switch (m->copts.loss) {
     case RECUR_LOSS_BINARY_CROSSENTROPY:
         return binary_ce(rows, u, o, z, act == RECUR_ACT_SIGMOID, y, &w, g);

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/util.h"
+#include "model/collective.h"
 #include "model/internal.h"
 
 recur_status recur_model_create(int timesteps, int features, recur_model **out)
@@ -182,6 +183,7 @@ void recur_model_free(recur_model *m)
 {
     if (m == NULL)
         return;
+    model_collective_release(m);
     for (int i = 0; i < m->n_layers; i++)
         m->layers[i]->ops->destroy(m->layers[i]);
     recur_free_aligned(m->block);
