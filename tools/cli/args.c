@@ -8,14 +8,16 @@
 
 #include "cli.h"
 
+char cli_last_error[512];
+
 int cli_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("recur: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(cli_last_error, sizeof cli_last_error, fmt, ap);
     va_end(ap);
+    if (cli_rank() == 0)   /* under mpirun the others' messages go through rank 0 */
+        fprintf(stderr, "recur: %s\n", cli_last_error);
     return 1;
 }
 

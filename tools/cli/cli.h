@@ -23,8 +23,24 @@ bool arg_flag(cli_args *a, const char *name);
 /* After all lookups: complain about any flag nobody asked for. */
 bool args_all_used(const cli_args *a);
 
-/* Print "recur: message" to stderr; returns 1 (the exit status of a failed command). */
+/* Print "recur: message" to stderr (rank 0 only; cli_dist_finish reports the others');
+ * returns 1 (the exit status of a failed command). The message stays in cli_last_error. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern char cli_last_error[512];
+
+/* ---- under mpirun (dist.c; no_dist.c without MPI): one process of size ---- */
+/* Joins MPI when started by mpirun; other ranks than 0 then write nothing to stdout. */
+bool cli_dist_start(int *argc, char ***argv);
+int cli_rank(void);
+int cli_size(void);
+/* Makes m's fit and evaluate collective over every process (nothing when alone). */
+bool cli_dist_attach(recur_model *m);
+/* Whether every process is ok: call on every process before the first collective step, so
+ * one that failed to prepare is never waited for. */
+bool cli_dist_all_ok(bool ok);
+/* The command's exit status on every process: the worst; rank 0 prints the first failed
+ * process's message when it was another's. Leaves MPI. */
+int cli_dist_finish(int rc);
 
 /* ---- CSV ---- */
 typedef struct {

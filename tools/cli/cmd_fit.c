@@ -213,36 +213,42 @@ static int finish(recur_model *m, const fit_flags *f, const data_spec *s, const 
     return 0;
 }
 
+/* The flags, the data and the model (new or resumed); false after a message. */
+static bool prepare(cli_args *a, fit_flags *f, data_spec *s, dataset *train, dataset *test,
+                    recur_model **m)
+{
+    if (!parse_flags(a, f))
+        return false;
+    if (f->resume) {
+        data_spec flags = { 0 };
+        if (recur_model_load(f->resume, m) != RECUR_OK)
+            return cli_error("%s", recur_last_error()), false;
+        if (!data_spec_from_args(a, &flags, false) ||
+            !data_spec_from_text(recur_model_metadata(*m), s))
+            return false;
+    } else if (!data_spec_from_args(a, s, true)) {
+        return false;
+    }
+    if (!args_all_used(a))
+        return false;
+    if (f->plot_fc && s->task != TASK_FORECAST)   /* refuse before any training */
+        return cli_error("--plot-forecast: the model is not a forecaster"), false;
+    if (!dataset_load(s, f->data, f->test_path, f->resume == NULL, train, test))
+        return false;
+    return f->resume || new_model(f, s, m);
+}
+
 int cmd_fit(cli_args *a)
 {
     fit_flags f;
     data_spec s = { 0 };
-    if (!parse_flags(a, &f))
-        return 1;
     recur_model *m = NULL;
-    if (f.resume) {
-        data_spec flags = { 0 };
-        if (recur_model_load(f.resume, &m) != RECUR_OK)
-            return cli_error("%s", recur_last_error());
-        if (!data_spec_from_args(a, &flags, false) ||
-            !data_spec_from_text(recur_model_metadata(m), &s)) {
-            recur_model_free(m);
-            return 1;
-        }
-    } else if (!data_spec_from_args(a, &s, true)) {
-        return 1;
-    }
     dataset train = { 0 }, test = { 0 };
     int rc = 1;
-    if (!args_all_used(a))
-        goto out;
-    if (f.plot_fc && s.task != TASK_FORECAST) {   /* refuse before any training */
-        cli_error("--plot-forecast: the model is not a forecaster");
-        goto out;
-    }
-    if (!dataset_load(&s, f.data, f.test_path, f.resume == NULL, &train, &test))
-        goto out;
-    if (!f.resume && !new_model(&f, &s, &m))
+    /* under mpirun every rank agrees before the first collective step, so none waits for
+     * one that failed here */
+    if (!cli_dist_all_ok(prepare(a, &f, &s, &train, &test, &m)) ||
+        !cli_dist_all_ok(cli_dist_attach(m)))
         goto out;
     if (f.threads)
         recur_model_set_num_threads(m, f.threads);
@@ -260,11 +266,13 @@ int cmd_fit(cli_args *a)
                           .validation_split = (float)f.vsplit, .no_shuffle = f.no_shuffle,
                           .seed = (unsigned long long)f.seed,
                           .verbose = f.verbose < 0 ? 1 : f.verbose, .patience = f.patience };
+    if (cli_rank() != 0)
+        fo.verbose = 0;
     if (recur_model_fit(m, train.x, train.y, train.n, &fo) != RECUR_OK) {
         cli_error("fit: %s", recur_last_error());
         goto out;
     }
-    rc = finish(m, &f, &s, &train, &test);
+    rc = cli_rank() == 0 ? finish(m, &f, &s, &train, &test) : 0;
 out:
     dataset_free(&train);
     dataset_free(&test);

@@ -96,12 +96,14 @@ int main(int argc, char **argv)
                 fputs(i == 0 ? help_fit : help_other, stdout);
                 return 0;
             }
+        if (!cli_dist_start(&argc, &argv))
+            return 1;
         cli_args a = { argc - 2, argv + 2, calloc((size_t)argc, sizeof(bool)) };
-        if (a.used == NULL)
-            return cli_error("out of memory");
-        int rc = cmds[i].run(&a);
+        /* under mpirun only fit is shared; the other commands run on rank 0 */
+        const bool mine = i == 0 || cli_rank() == 0;
+        int rc = !a.used ? cli_error("out of memory") : mine ? cmds[i].run(&a) : 0;
         free(a.used);
-        return rc;
+        return cli_dist_finish(rc);
     }
     cli_error("unknown command '%s' (recur --help lists them)", argv[1]);
     return 2;
