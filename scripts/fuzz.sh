@@ -9,7 +9,7 @@ seconds=${1:-30}
 shift || true
 
 CC=clang cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRECUR_FUZZ=ON \
-      -DRECUR_BUILD_TESTS=OFF -DRECUR_BUILD_BENCHMARKS=OFF > /dev/null
+      -DRECUR_BUILD_TESTS=OFF -DRECUR_BUILD_BENCHMARKS=OFF -DRECUR_MPI=OFF > /dev/null
 cmake --build build-fuzz
 
 # seeds of each harness: its committed corpus, and test files where they serve

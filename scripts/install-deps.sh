@@ -6,7 +6,7 @@ set -euo pipefail
 
 want=(gcc g++ make cmake ninja-build pkg-config libsleef-dev libcmocka-dev libbenchmark-dev
       libcairo2-dev libhdf5-dev libzip-dev libjansson-dev python3 python3-venv
-      clang libclang-rt-14-dev libomp-14-dev python3-torch)
+      clang libclang-rt-14-dev libomp-14-dev python3-torch libopenmpi-dev openmpi-bin)
 if [[ "${1:-}" == "--neon" ]]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     dpkg --add-architecture arm64

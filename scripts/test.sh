@@ -32,7 +32,8 @@ RECUR_TEST_QUICK=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
 if [[ "${RECUR_SKIP_NEON:-0}" != 1 ]]; then
   echo "=== NEON: cross-compiled for AArch64, run under qemu-aarch64"
   cmake -S . -B build-neon -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake -DRECUR_BUILD_BENCHMARKS=OFF
+        -DCMAKE_TOOLCHAIN_FILE=scripts/aarch64-toolchain.cmake -DRECUR_BUILD_BENCHMARKS=OFF \
+        -DRECUR_MPI=OFF
   cmake --build build-neon
   for isa in scalar neon; do
     RECUR_ISA=$isa RECUR_TEST_QUICK=1 ctest --test-dir build-neon --output-on-failure
