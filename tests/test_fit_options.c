@@ -1,6 +1,7 @@
 /* recur_model_fit's validation data given apart from the training samples, its stop flag and
  * its batch logs. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -94,11 +95,49 @@ static void test_batch_logs(void **state)
     recur_model_free(m);
 }
 
+/* Two epochs, saved, loaded and resumed with initial_epoch = 2 up to epoch 4: the weights
+ * and the last epochs' logs of four epochs in one call, bit for bit (shuffled: the orders
+ * continue). */
+static void test_initial_epoch_resumes(void **state)
+{
+    (void)state;
+    float x[50 * 6 * 3], y[50 * 2], whole[4096], resumed[4096];
+    test_small_data(11, x, y);
+    recur_model *a = test_small_model(), *b = test_small_model(), *c;
+    recur_fit_opts o = { .epochs = 4, .batch_size = 8, .seed = 3 };
+    assert_int_equal(recur_model_fit(a, x, y, 50, &o), RECUR_OK);
+    o.epochs = 2;
+    assert_int_equal(recur_model_fit(b, x, y, 50, &o), RECUR_OK);
+    const char *path = "test_initial_epoch.recur";
+    assert_int_equal(recur_model_save(b, path), RECUR_OK);
+    assert_int_equal(recur_model_load(path, &c), RECUR_OK);
+    remove(path);
+    o.epochs = 4, o.initial_epoch = 2;
+    assert_int_equal(recur_model_fit(c, x, y, 50, &o), RECUR_OK);
+    const size_t n = test_model_weights(a, whole, 4096);
+    assert_int_equal(test_model_weights(c, resumed, 4096), n);
+    assert_memory_equal(whole, resumed, n * sizeof(float));
+    assert_int_equal(recur_model_history_length(c), 2);
+    for (int e = 0; e < 2; e++) {
+        recur_epoch_log la, lc;
+        recur_model_history(a, 2 + e, &la);
+        recur_model_history(c, e, &lc);
+        assert_int_equal(lc.epoch, 2 + e);
+        assert_memory_equal(&la.loss, &lc.loss, sizeof la.loss);
+    }
+    o.initial_epoch = -1;
+    expect_error(recur_model_fit(c, x, y, 50, &o), RECUR_ERR_ARGUMENT, "initial_epoch");
+    recur_model_free(a);
+    recur_model_free(b);
+    recur_model_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation_data_and_stop),
         cmocka_unit_test(test_batch_logs),
+        cmocka_unit_test(test_initial_epoch_resumes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,6 +139,13 @@ typedef struct {                 /* zero = Keras default for that optimizer; gro
 RECUR_API recur_status recur_model_compile_sized(recur_model *m, const recur_compile_opts *o,
                                                  size_t o_size);
 #define recur_model_compile(m, o) recur_model_compile_sized((m), (o), sizeof(recur_compile_opts))
+/* The compile settings in effect, every default resolved (a loaded model's too); an error
+ * before compile. */
+RECUR_API recur_status recur_model_get_compile_opts_sized(const recur_model *m,
+                                                          recur_compile_opts *o,
+                                                          size_t o_size);
+#define recur_model_get_compile_opts(m, o) \
+    recur_model_get_compile_opts_sized((m), (o), sizeof(recur_compile_opts))
 /* Seed of the weight initializers (default 0); call before compile. */
 RECUR_API recur_status recur_model_set_seed(recur_model *m, unsigned long long seed);
 
@@ -182,6 +189,11 @@ typedef struct {                  /* grows at the end */
     const volatile int *stop;
     /* After each batch, with on_batch: the running loss and metrics. */
     void (*on_batch_log)(const recur_batch_log *log, void *user);
+    /* since 0.3 */
+    /* Keras's initial_epoch: the epochs before it were trained already (a resumed
+     * checkpoint), so fit runs epochs initial_epoch .. epochs-1, numbers them so, and
+     * shuffles each as the uninterrupted run would have. */
+    int initial_epoch;
 } recur_fit_opts;
 
 /* x [n,T,F]; y [n,outputs...] (class indices as floats for sparse losses).

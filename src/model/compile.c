@@ -140,6 +140,19 @@ recur_status recur_model_compile_sized(recur_model *m, const recur_compile_opts 
     return RECUR_OK;
 }
 
+recur_status recur_model_get_compile_opts_sized(const recur_model *m, recur_compile_opts *o,
+                                                size_t o_size)
+{
+    if (m == NULL || o == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_get_compile_opts: model and opts "
+                          "must not be NULL");
+    if (!m->compiled)
+        return recur_fail(RECUR_ERR_STATE, "recur_model_get_compile_opts: the model is not "
+                          "compiled");
+    recur_abi_copy(o, o_size, &m->copts, sizeof m->copts);
+    return RECUR_OK;
+}
+
 #undef recur_model_compile
 RECUR_API recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o);
 recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o)

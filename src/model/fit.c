@@ -283,7 +283,10 @@ static unsigned long long shuffle_next(unsigned long long *s)   /* splitmix64 */
 }
 
 /* One fit call's settings and state, planned before the first epoch. */
-typedef struct {
+typedef struct fit_run fit_run;
+static void shuffle_order(fit_run *f);
+
+struct fit_run {
     recur_fit_opts o;             /* defaults resolved */
     const float *x, *y;
     const float *vx, *vy;         /* the validation samples, from vfirst */
@@ -294,7 +297,20 @@ typedef struct {
     bool bar;                     /* a progress bar on a terminal */
     float best;                   /* early stopping: the best monitored value, and */
     int since_best;               /* the epochs since */
-} fit_run;
+};
+
+/* The next epoch's order: a Fisher–Yates shuffle of the last one (unless no_shuffle). */
+static void shuffle_order(fit_run *f)
+{
+    if (f->o.no_shuffle)
+        return;
+    for (int i = f->n_train - 1; i > 0; i--) {
+        int j = (int)(shuffle_next(&f->rng) % (unsigned long long)(i + 1));
+        int t = f->perm[i];
+        f->perm[i] = f->perm[j];
+        f->perm[j] = t;
+    }
+}
 
 /* The decimal the caller most likely wrote for a float (0.2f → 0.2): the shortest one that
  * rounds back to it, as Python prints it. Keras computes the split from that double. */
@@ -341,9 +357,10 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
     memset(o, 0, sizeof *o);
     if (opts)
         recur_abi_copy(o, sizeof *o, opts, opts_size);
-    if (o->epochs < 0 || o->batch_size < 0 || o->verbose < 0 || o->verbose > 2 || o->patience < 0)
-        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: epochs, batch_size, patience "
-                          "must be >= 0 and verbose 0, 1 or 2");
+    if (o->epochs < 0 || o->batch_size < 0 || o->verbose < 0 || o->verbose > 2 ||
+        o->patience < 0 || o->initial_epoch < 0)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: epochs, batch_size, patience, "
+                          "initial_epoch must be >= 0 and verbose 0, 1 or 2");
     if (!(o->validation_split >= 0.0f && o->validation_split < 1.0f))
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_split must be in "
                           "[0, 1), got %g", (double)o->validation_split);
@@ -385,7 +402,7 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
     if (s != RECUR_OK)
         return s;
     f->perm = malloc(sizeof(int) * (size_t)f->n_train);
-    recur_epoch_log *hist = realloc(m->history, sizeof *hist * (size_t)o->epochs);
+    recur_epoch_log *hist = realloc(m->history, sizeof *hist * (size_t)o->epochs);   /* ≥ run */
     if (hist)
         m->history = hist;
     if (f->perm == NULL || hist == NULL) {
@@ -395,6 +412,8 @@ static recur_status plan_fit(recur_model *m, const recur_fit_opts *opts, size_t 
     m->history_len = 0;
     for (int i = 0; i < f->n_train; i++)
         f->perm[i] = i;
+    for (int e = 0; e < o->initial_epoch && e < o->epochs; e++)   /* the orders already used */
+        shuffle_order(f);
     return RECUR_OK;
 }
 
@@ -403,13 +422,7 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
                                 recur_epoch_log *log)
 {
     const recur_fit_opts *o = &f->o;
-    if (!o->no_shuffle)
-        for (int i = f->n_train - 1; i > 0; i--) {
-            int j = (int)(shuffle_next(&f->rng) % (unsigned long long)(i + 1));
-            int t = f->perm[i];
-            f->perm[i] = f->perm[j];
-            f->perm[j] = t;
-        }
+    shuffle_order(f);
     double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
     float mv[RECUR_MAX_METRICS] = { 0 };
     for (int b = 0, b0 = 0; b0 < f->n_train; b++, b0 += f->batch) {
@@ -434,9 +447,14 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
             memcpy(bl.metrics, mv, sizeof mv);
             o->on_batch_log(&bl, o->user);
         }
-        if (o->stop && *o->stop) {
-            f->stopped = true;
-            return RECUR_OK;
+        if (o->stop) {   /* every process stops when one is asked to */
+            double stop = *o->stop != 0;
+            if ((s = model_sum_stats(m, &stop, 1, "recur_model_fit")) != RECUR_OK)
+                return s;
+            if (stop > 0) {
+                f->stopped = true;
+                return RECUR_OK;
+            }
         }
         if (f->bar)
             progress_bar(m, b + 1, f->steps, now_seconds() - t0, (float)(lsum / (b0 + rows)), mv);
@@ -483,7 +501,7 @@ static bool early_stop(fit_run *f, const recur_epoch_log *log)
 /* The epochs: training, validation, the log, callbacks and early stopping. */
 static recur_status run_epochs(recur_model *m, fit_run *f)
 {
-    for (int epoch = 0; epoch < f->o.epochs; epoch++) {
+    for (int epoch = f->o.initial_epoch; epoch < f->o.epochs; epoch++) {
         const double t0 = now_seconds();
         if (f->o.verbose)
             fprintf(stderr, "Epoch %d/%d%s", epoch + 1, f->o.epochs, f->bar ? "\n" : "");
@@ -507,8 +525,13 @@ static recur_status run_epochs(recur_model *m, fit_run *f)
             return recur_fail(RECUR_ERR_NUMERIC, "recur_model_fit: the loss became %g in epoch "
                               "%d (try a lower learning rate or clipnorm)", (double)log.loss,
                               epoch + 1);
-        if (f->o.on_epoch && f->o.on_epoch(&log, f->o.user))
-            break;
+        if (f->o.on_epoch) {   /* every process stops when one's callback says so */
+            double stop = f->o.on_epoch(&log, f->o.user) != 0;
+            if ((s = model_sum_stats(m, &stop, 1, "recur_model_fit")) != RECUR_OK)
+                return s;
+            if (stop > 0)
+                break;
+        }
         if (early_stop(f, &log))
             break;
     }
@@ -529,8 +552,8 @@ recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *
     const recur_fit_opts *o = &f.o;
     const long long call[] = { n, o->epochs, o->batch_size, f.n_train, f.n_val,
                                (long long)o->no_shuffle, (long long)o->seed, o->patience,
-                               (long long)(o->min_delta * 1e9f) };
-    if ((s = model_check_same(m, call, 9, "recur_model_fit")) != RECUR_OK ||
+                               (long long)(o->min_delta * 1e9f), o->initial_epoch };
+    if ((s = model_check_same(m, call, 10, "recur_model_fit")) != RECUR_OK ||
         (s = model_take_rank0_state(m, "recur_model_fit")) != RECUR_OK) {
         free(f.perm);
         return s;
