@@ -18,12 +18,13 @@ declare -A seeds=(
   [fuzz_model_spec]="tests/fuzz/corpus/model_spec"
   [fuzz_csv]="tests/fuzz/corpus/csv"
   [fuzz_tokenizer]="tests/fuzz/corpus/tokenizer"
+  [fuzz_npy]="tests/data/npy"
   [fuzz_keras_config]="tests/fuzz/corpus/keras_config"
   [fuzz_keras_file]="tests/data/keras"
 )
 harnesses=("$@")
 ((${#harnesses[@]})) || harnesses=(fuzz_model_file fuzz_model_spec fuzz_csv fuzz_tokenizer
-                                   fuzz_keras_config fuzz_keras_file)
+                                   fuzz_npy fuzz_keras_config fuzz_keras_file)
 mkdir -p build-fuzz/crashes
 rm -f build-fuzz/asan.*
 status=0

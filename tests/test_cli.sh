@@ -210,6 +210,64 @@ if "$recur" summary --load "$keras_data/gru_forms.keras" > "$work/out" 2> "$work
 else
   grep -q "built without Keras file support" "$work/err" && ok || bad "keras: $(cat "$work/err")"
 fi
+# NumPy input: --x/--y for fit, evaluate and predict (.npy and CSV out), and bad arrays.
+# writenpy FILE DESCR SHAPE COUNT [fortran]: numpy's layout, values sin(i) (python3's struct)
+writenpy() {
+  python3 - "$@" <<'PY'
+import math, struct, sys
+path, descr, shape, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+fortran = len(sys.argv) > 5
+head = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }" % (descr, fortran, shape)
+head += " " * (117 - len(head)) + "\n"
+fmt = {"<f4": "<%df", "<f8": "<%dd", "<i4": "<%di", "<c8": "<%df"}[descr]
+n = count * (2 if descr == "<c8" else 1)
+vals = [math.sin(i) for i in range(n)] if descr != "<i4" else [i % 7 for i in range(n)]
+with open(path, "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", 118) + head.encode())
+    f.write(struct.pack(fmt % n, *vals))
+PY
+}
+writenpy "$work/x.npy" "<f4" "60, 8, 2" 960
+writenpy "$work/x64.npy" "<f8" "60, 8, 2" 960
+writenpy "$work/y.npy" "<f4" "60, 1" 60
+writenpy "$work/y3.npy" "<f4" "60, 3" 180
+writenpy "$work/ids.npy" "<i4" "60, 8" 480
+writenpy "$work/xf.npy" "<f4" "60, 8, 2" 960 fortran
+writenpy "$work/xc.npy" "<c8" "60, 8, 2" 960
+writenpy "$work/y59.npy" "<f4" "59, 1" 59
+head -c 3000 "$work/x.npy" > "$work/xcut.npy"
+np_fit=("$recur" fit --model gru:6,dense:1 --epochs 2 --verbose 0 --seed 4)
+expect_ok "fit npy" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y.npy" --save "$work/np.recur"
+grep -q "^test: 12 samples, loss" "$work/out" && ok || bad "fit npy report: $(cat "$work/out")"
+expect_ok "fit npy float64" "${np_fit[@]}" --x "$work/x64.npy" --y "$work/y.npy" --save "$work/np64.recur"
+cmp -s "$work/np.recur" "$work/np64.recur" && ok || bad "float64 x trained another model"
+expect_ok "fit npy token ids" "$recur" fit --x "$work/ids.npy" --y "$work/y.npy" --vocab-size 7 \
+  --model embedding:4,lstm:4,dense:1 --epochs 1 --verbose 0 --save "$work/npid.recur"
+expect_ok "evaluate npy" "$recur" evaluate --load "$work/np.recur" --x "$work/x.npy" --y "$work/y.npy"
+grep -q "^evaluate: 60 samples, loss" "$work/out" && ok || bad "evaluate npy: $(cat "$work/out")"
+expect_ok "predict npy" "$recur" predict --load "$work/np.recur" --x "$work/x.npy" --out "$work/p.npy"
+[[ $(stat -c %s "$work/p.npy") -eq $((128 + 60 * 4)) ]] && ok || bad "p.npy size"
+expect_ok "predict csv" "$recur" predict --load "$work/np.recur" --x "$work/x.npy" --out "$work/p.csv"
+[[ $(wc -l < "$work/p.csv") -eq 61 ]] && ok || bad "p.csv rows"
+expect_fail "npy fortran" "Fortran order" "${np_fit[@]}" --x "$work/xf.npy" --y "$work/y.npy" --save "$work/out.recur"
+expect_fail "npy complex" "is not float32" "${np_fit[@]}" --x "$work/xc.npy" --y "$work/y.npy" --save "$work/out.recur"
+expect_fail "npy cut" "xcut.npy: 3000 bytes, but its header" "${np_fit[@]}" --x "$work/xcut.npy" --y "$work/y.npy" --save "$work/out.recur"
+expect_fail "npy rows" "one row per sample" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y59.npy" --save "$work/out.recur"
+expect_fail "npy width" "3 values per sample" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y3.npy" --save "$work/out.recur"
+expect_fail "npy no y" "--x needs --y" "${np_fit[@]}" --x "$work/x.npy" --save "$work/out.recur"
+expect_fail "npy and csv" "give --data FILE, or --x" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y.npy" --data "$data/sunspots_yearly.csv" --save "$work/out.recur"
+expect_fail "npy predict out" "cannot create" "$recur" predict --load "$work/np.recur" --x "$work/x.npy" --out "$work/no/such/p.npy"
+expect_fail "npy initial epoch" "leaves nothing to train" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y.npy" --initial-epoch 2 --save "$work/out.recur"
+
+# --checkpoint every 2 epochs and the last; resuming the epoch-2 one gives the 3-epoch model
+ck_fit=("$recur" fit --x "$work/x.npy" --y "$work/y.npy" --model gru:6,dense:1 --verbose 0 --seed 4)
+expect_ok "checkpoint" "${ck_fit[@]}" --epochs 3 --checkpoint "$work/ck.recur" --checkpoint-every 2 --save "$work/ck3.recur"
+[[ $(grep -c '^checkpoint: ' "$work/err") -eq 2 ]] && ok || bad "checkpoints: $(cat "$work/err")"
+cmp -s "$work/ck.recur" "$work/ck3.recur" && ok || bad "the last checkpoint is not the final model"
+expect_ok "checkpoint 2" "${ck_fit[@]}" --epochs 2 --save "$work/ck2.recur"
+expect_ok "resume" "$recur" fit --x "$work/x.npy" --y "$work/y.npy" --load "$work/ck2.recur" --epochs 3 --initial-epoch 2 --verbose 0 --seed 4 --save "$work/resumed.recur"
+cmp -s "$work/resumed.recur" "$work/ck3.recur" && ok || bad "resumed model differs from the uninterrupted one"
+
 # the model file from the first fit is untouched by every failure above
 cmp -s "$work/sun.recur" "$work/sun_before.recur" && ok || bad "model changed"
 

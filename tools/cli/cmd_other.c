@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arrays.h"
 #include "cli.h"
 
 static bool load_with_data(cli_args *a, recur_model **m, data_spec *s, dataset *train,
@@ -31,11 +32,44 @@ static bool load_with_data(cli_args *a, recur_model **m, data_spec *s, dataset *
     return true;
 }
 
+/* evaluate --x X.npy --y Y.npy, predict --x X.npy --out FILE: every sample of the arrays. */
+static int arrays_command(cli_args *a, bool predict)
+{
+    const char *load = NULL, *x = NULL, *y = NULL, *out = NULL;
+    if (!arg_str(a, "load", &load) || !arg_str(a, "x", &x) ||
+        (!predict && !arg_str(a, "y", &y)) || (predict && !arg_str(a, "out", &out)) ||
+        !args_all_used(a))
+        return 1;
+    if (!load)
+        return cli_error("--load MODEL is required");
+    if (!predict && !y)
+        return cli_error("evaluate: --x needs --y Y.npy (the targets)");
+    if (predict && !out)
+        return cli_error("predict: --out FILE.npy|FILE.csv is required");
+    recur_model *m;
+    if (recur_model_load(load, &m) != RECUR_OK)
+        return cli_error("%s", recur_last_error());
+    arrays d;
+    int rc = 1;
+    if (arrays_open(x, y, 0.0, &d)) {
+        if (arrays_check_model(m, &d, y))
+            rc = predict ? arrays_predict(m, &d, out) : arrays_report(m, &d, 0, d.n, "evaluate");
+        arrays_close(&d);
+    }
+    recur_model_free(m);
+    return rc;
+}
+
 int cmd_evaluate(cli_args *a)
 {
     recur_model *m;
     data_spec s;
     dataset train, test;
+    const char *x = NULL;
+    if (!arg_str(a, "x", &x))
+        return 1;
+    if (x)
+        return arrays_command(a, false);
     if (!load_with_data(a, &m, &s, &train, &test, NULL))
         return 1;
     int rc = test.n ? report_test(m, &s, &train, &test) : report_test(m, &s, NULL, &train);
@@ -52,6 +86,11 @@ int cmd_predict(cli_args *a)
     data_spec s;
     dataset train, test;
     const char *out = NULL;
+    const char *x = NULL;
+    if (!arg_str(a, "x", &x))
+        return 1;
+    if (x)
+        return arrays_command(a, true);
     if (!load_with_data(a, &m, &s, &train, &test, &out))
         return 1;
     int rc = 1, steps, units;
