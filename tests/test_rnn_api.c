@@ -107,7 +107,8 @@ static void test_bad_forward_backward(void **state)
     recur_rnn_free(g);
 }
 
-/* Same inputs at 1, 2 and 3 threads: bitwise identical outputs and gradients, with the
+/* Same inputs at 1, 2, 3, 8 and 16 threads (8 and 16 oversubscribed here, as many-core
+ * servers run them): bitwise identical outputs and gradients, with the
  * recurrence split by batch rows or by hidden units (RECUR_SPLIT). H = 96 and 64 are whole
  * GEMM panels on every ISA, so the unit split really runs; B = 1 runs more threads than rows;
  * B = 9 and 20 make the small-layer weight gradients run in several batch-group blocks;
@@ -117,7 +118,9 @@ static void run_across_threads(const char *split, int B, int T, int F, int H)
     const recur_cell cells[] = { RECUR_SIMPLE_RNN, RECUR_LSTM, RECUR_GRU, RECUR_GRU };
     for (int ci = 0; ci < 4; ci++) {
         float *ref[6] = { 0 };
-        for (int threads = 1; threads <= 3; threads++) {
+        static const int thread_counts[] = { 1, 2, 3, 8, 16 };
+        for (int ti = 0; ti < 5; ti++) {
+            const int threads = thread_counts[ti];
             test_rng rng = { 99 };
             setenv("RECUR_SPLIT", split, 1);
             recur_rnn *r = make(cells[ci], F, H, false, ci == 3);
@@ -179,6 +182,8 @@ static void test_deterministic_across_threads(void **state)
         run_across_threads(splits[i], 16, 40, 19, 21);
         run_across_threads(splits[i], 16, 40, 1, 21);
         run_across_threads(splits[i], 24, 35, 11, 21);
+        /* 16 threads with uneven shards of 2 and 3 rows, units split or not */
+        run_across_threads(splits[i], 37, 12, 7, 64);
     }
 }
 
