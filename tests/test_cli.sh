@@ -211,22 +211,7 @@ else
   grep -q "built without Keras file support" "$work/err" && ok || bad "keras: $(cat "$work/err")"
 fi
 # NumPy input: --x/--y for fit, evaluate and predict (.npy and CSV out), and bad arrays.
-# writenpy FILE DESCR SHAPE COUNT [fortran]: numpy's layout, values sin(i) (python3's struct)
-writenpy() {
-  python3 - "$@" <<'PY'
-import math, struct, sys
-path, descr, shape, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-fortran = len(sys.argv) > 5
-head = "{'descr': '%s', 'fortran_order': %s, 'shape': (%s), }" % (descr, fortran, shape)
-head += " " * (117 - len(head)) + "\n"
-fmt = {"<f4": "<%df", "<f8": "<%dd", "<i4": "<%di", "<c8": "<%df"}[descr]
-n = count * (2 if descr == "<c8" else 1)
-vals = [math.sin(i) for i in range(n)] if descr != "<i4" else [i % 7 for i in range(n)]
-with open(path, "wb") as f:
-    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", 118) + head.encode())
-    f.write(struct.pack(fmt % n, *vals))
-PY
-}
+source "$(dirname "$0")/npy_helpers.sh"
 writenpy "$work/x.npy" "<f4" "60, 8, 2" 960
 writenpy "$work/x64.npy" "<f8" "60, 8, 2" 960
 writenpy "$work/y.npy" "<f4" "60, 1" 60

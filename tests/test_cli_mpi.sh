@@ -44,6 +44,24 @@ for np in 2 3; do
   else bad "np $np: predictions differ from one process's"; fi
 done
 
+# NumPy input under mpirun, shuffled: 3 epochs at once, and 2 epochs then resumed from the
+# checkpoint with --initial-epoch 2, give the same model file, bit for bit.
+source "$(dirname "$0")/npy_helpers.sh"
+writenpy "$work/x.npy" "<f4" "90, 7, 3" 1890
+writenpy "$work/y.npy" "<f4" "90, 1" 90
+np_fit=("$bin" fit --x "$work/x.npy" --y "$work/y.npy" --verbose 0 --seed 2 --batch-size 16
+        --threads 1)
+(cd "$work" && mpi -np 2 "${np_fit[@]}" --model lstm:6,dense:1 --epochs 3 --save full.recur \
+   > /dev/null 2> full.err) || bad "npy np 2: $(cat "$work/full.err")"
+(cd "$work" && mpi -np 2 "${np_fit[@]}" --model lstm:6,dense:1 --epochs 2 --save part.recur \
+   --checkpoint ck.recur > /dev/null 2> ck.err) || bad "npy checkpoint: $(cat "$work/ck.err")"
+# rank 0 alone writes it: one line per epoch
+[[ $(grep -c '^checkpoint: ' "$work/ck.err") -eq 2 ]] && ok || bad "checkpoint lines: $(cat "$work/ck.err")"
+(cd "$work" && mpi -np 2 "${np_fit[@]}" --epochs 3 --load ck.recur --initial-epoch 2 \
+   --save resumed.recur > /dev/null 2> resumed.err) || bad "npy resume: $(cat "$work/resumed.err")"
+cmp -s "$work/full.recur" "$work/resumed.recur" && ok ||
+  bad "resumed under mpirun differs from the uninterrupted run"
+
 # expect_job_fails NAME NEEDLE MPIRUN-ARGS...: non-zero status, NEEDLE in rank 0's message,
 # printed once.
 expect_job_fails() {

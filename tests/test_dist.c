@@ -210,6 +210,41 @@ static void test_mismatch(void **state)
     recur_model_free(m);
 }
 
+/* A stop flag or an epoch callback that asks one rank to stop stops every rank at the same
+ * batch or epoch: identical weights, no rank left waiting. */
+static void stop_on_last_rank(int epoch, int batch, float loss, void *user)
+{
+    (void)loss;
+    if (rank == size - 1 && epoch == 0 && batch == 1)
+        *(volatile int *)user = 1;
+}
+
+static int end_on_rank0(const recur_epoch_log *log, void *user)
+{
+    (void)log, (void)user;
+    return rank == 0;
+}
+
+static void test_one_rank_stops_all(void **state)
+{
+    (void)state;
+    static float x[N * T * 3], y[N * 2], w[MAX_W];
+    data(STACKED, x, y);
+    volatile int stop = 0;
+    recur_model *m = build(STACKED, 1, 7);
+    assert_int_equal(recur_model_set_comm(m, MPI_COMM_WORLD), RECUR_OK);
+    recur_fit_opts o = { .epochs = 3, .batch_size = 16, .stop = &stop,
+                         .on_batch = stop_on_last_rank, .user = (void *)&stop };
+    assert_int_equal(recur_model_fit(m, x, y, N, &o), RECUR_OK);
+    assert_int_equal(recur_model_history_length(m), 0);   /* stopped inside epoch 1 */
+    assert_same_on_every_rank(w, weights(m, w) * sizeof(float));
+    o = (recur_fit_opts){ .epochs = 3, .batch_size = 16, .on_epoch = end_on_rank0 };
+    assert_int_equal(recur_model_fit(m, x, y, N, &o), RECUR_OK);
+    assert_int_equal(recur_model_history_length(m), 1);
+    assert_same_on_every_rank(w, weights(m, w) * sizeof(float));
+    recur_model_free(m);
+}
+
 static void test_stateful_refused(void **state)
 {
     (void)state;
@@ -235,6 +270,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dropout),
         cmocka_unit_test(test_starts_from_rank0),
         cmocka_unit_test(test_mismatch),
+        cmocka_unit_test(test_one_rank_stops_all),
         cmocka_unit_test(test_stateful_refused),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
