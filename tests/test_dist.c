@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <setjmp.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <recur/dist.h>
@@ -245,6 +247,55 @@ static void test_one_rank_stops_all(void **state)
     recur_model_free(m);
 }
 
+/* Each rank reads only its own rows: with one global batch and no shuffling, the rows of
+ * the other ranks are made unreadable (PROT_NONE) and fit and evaluate still run. A bad
+ * value in one rank's rows is every rank's error, naming the sample. */
+static void test_reads_only_own_rows(void **state)
+{
+    (void)state;
+    enum { ROWS = 10, TT = 8, FF = 128 };   /* a row of 1,024 floats: one 4 KiB page */
+    const size_t row = (size_t)TT * FF * sizeof(float), page = (size_t)sysconf(_SC_PAGESIZE);
+    if (row % page != 0)
+        skip();
+    float *x = mmap(NULL, ROWS * row, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(x != MAP_FAILED);
+    float y[ROWS];
+    uint64_t s = 7;
+    for (size_t i = 0; i < ROWS * (size_t)TT * FF; i++)
+        x[i] = uniform(&s) - 0.5f;
+    for (int i = 0; i < ROWS; i++)
+        y[i] = uniform(&s);
+    recur_model *m;
+    assert_int_equal(recur_model_create(TT, FF, &m), RECUR_OK);
+    assert_int_equal(recur_model_add_lstm(m, 4, NULL), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 1, RECUR_ACT_DEFAULT), RECUR_OK);
+    recur_compile_opts c = { .optimizer = RECUR_SGD, .loss = RECUR_LOSS_MSE };
+    assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
+    assert_int_equal(recur_model_set_comm(m, MPI_COMM_WORLD), RECUR_OK);
+    const int base = ROWS / size, extra = ROWS % size;
+    const int first = rank * base + (rank < extra ? rank : extra);
+    const int count = base + (rank < extra);
+    if (first > 0)
+        assert_int_equal(mprotect(x, (size_t)first * row, PROT_NONE), 0);
+    if (first + count < ROWS)
+        assert_int_equal(mprotect((char *)x + (size_t)(first + count) * row,
+                                  (size_t)(ROWS - first - count) * row, PROT_NONE), 0);
+    recur_fit_opts o = { .epochs = 2, .batch_size = ROWS, .no_shuffle = true };
+    assert_int_equal(recur_model_fit(m, x, y, ROWS, &o), RECUR_OK);
+    float loss;
+    assert_int_equal(recur_model_evaluate_in_batches(m, x, y, ROWS, ROWS, &loss, NULL), RECUR_OK);
+    assert_same_on_every_rank(&loss, sizeof loss);
+
+    /* a NaN in the last rank's rows: its message on every rank */
+    if (rank == size - 1)
+        x[(size_t)(ROWS - 1) * TT * FF + 5] = NAN;
+    expect_fit_error(m, x, y, ROWS, "non-finite value at sample 9, step 0, feature 5");
+    assert_int_equal(recur_model_evaluate_in_batches(m, x, y, ROWS, ROWS, &loss, NULL),
+                     RECUR_ERR_NUMERIC);
+    recur_model_free(m);
+    munmap(x, ROWS * row);
+}
+
 static void test_stateful_refused(void **state)
 {
     (void)state;
@@ -271,6 +322,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_starts_from_rank0),
         cmocka_unit_test(test_mismatch),
         cmocka_unit_test(test_one_rank_stops_all),
+        cmocka_unit_test(test_reads_only_own_rows),
         cmocka_unit_test(test_stateful_refused),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,8 @@ typedef struct recur_collective {
     /* values[0..n) replaced by their sum over every process */
     const char *(*sum_floats)(void *ctx, float *values, size_t n);
     const char *(*sum_doubles)(void *ctx, double *values, size_t n);
-    /* bytes[0..n) replaced by rank 0's */
-    const char *(*broadcast)(void *ctx, void *bytes, size_t n);
+    /* bytes[0..n) replaced by those of process `root` */
+    const char *(*broadcast)(void *ctx, int root, void *bytes, size_t n);
     /* Called once when the model is freed or given another collective. May be NULL. */
     void (*release)(void *ctx);
 } recur_collective;

@@ -47,12 +47,12 @@ static const char *sum_doubles(void *ctx, double *values, size_t n)
     return sum(ctx, values, n, MPI_DOUBLE, sizeof(double));
 }
 
-static const char *broadcast(void *ctx, void *bytes, size_t n)
+static const char *broadcast(void *ctx, int root, void *bytes, size_t n)
 {
     mpi_collective *c = ctx;
     for (size_t at = 0; at < n; at += MPI_PIECE) {
         const size_t k = n - at < MPI_PIECE ? n - at : MPI_PIECE;
-        int rc = MPI_Bcast((char *)bytes + at, (int)k, MPI_BYTE, 0, c->comm);
+        int rc = MPI_Bcast((char *)bytes + at, (int)k, MPI_BYTE, root, c->comm);
         if (rc != MPI_SUCCESS)
             return mpi_failed(c, "MPI_Bcast", rc);
     }

@@ -22,11 +22,12 @@ static void embedding_init(layer *L, layer_rng *r)
     init_uniform(r, L->weights[0].w, (long long)e->input_dim * e->output_dim, -0.05f, 0.05f);
 }
 
-static recur_status embedding_check_input(const layer *L, const float *x, int n, const char *what)
+static recur_status embedding_check_input(const layer *L, const float *x, int first, int n,
+                                          const char *what)
 {
     const embedding_layer *e = (const embedding_layer *)L;
     const int T = L->in.steps;
-    for (long long i = 0; i < (long long)n * T; i++) {
+    for (long long i = (long long)first * T; i < ((long long)first + n) * T; i++) {
         const float v = x[i];
         if (!(v >= 0.0f && v < (float)e->input_dim) || v != floorf(v))
             return recur_fail(RECUR_ERR_ARGUMENT, "%s: sample %lld, step %lld holds %g, not a "

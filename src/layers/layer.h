@@ -122,9 +122,10 @@ struct layer_ops {
     void (*bind)(layer *L);
     /* Keras's initializers, drawing from r in the order of the weights. */
     void (*init_weights)(layer *L, layer_rng *r);
-    /* Check a first layer's raw input beyond finiteness (samples [0, n)); NULL: any finite
-     * values. `what` names the calling function in the message. */
-    recur_status (*check_input)(const layer *L, const float *x, int n, const char *what);
+    /* Check a first layer's raw input beyond finiteness (samples [first, first+n) of x);
+     * NULL: any finite values. `what` names the calling function in the message. */
+    recur_status (*check_input)(const layer *L, const float *x, int first, int n,
+                                const char *what);
 
     recur_status (*forward)(layer *L, const layer_fwd *f);
     recur_status (*backward)(layer *L, const layer_bwd *b);

@@ -2,6 +2,8 @@
  * process's, the check that every process runs the same model, rank 0's state taken by all,
  * and the sums that make a step on shares equal to a step on the whole batch. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/abi.h"
@@ -61,7 +63,7 @@ int model_share_cap(const recur_model *m, int rows)
     return model_shared(m) ? (rows + m->coll.size - 1) / m->coll.size : rows;
 }
 
-static recur_status failed(const recur_model *m, const char *what, const char *why)
+static recur_status failed_op(const recur_model *m, const char *what, const char *why)
 {
     return recur_fail(RECUR_ERR_IO, "%s: process %d of %d: %s", what, m->coll.rank,
                       m->coll.size, why);
@@ -106,13 +108,13 @@ recur_status model_check_same(const recur_model *m, const long long *call, int n
     unsigned long long mine[2] = { model_fingerprint(m), 0xcbf29ce484222325ULL }, first[2];
     mix(&mine[1], call, sizeof *call * (size_t)n_call);
     memcpy(first, mine, sizeof mine);
-    const char *err = m->coll.broadcast(m->coll.ctx, first, sizeof first);
+    const char *err = m->coll.broadcast(m->coll.ctx, 0, first, sizeof first);
     if (err)
-        return failed(m, what, err);
+        return failed_op(m, what, err);
     /* every process learns which of them differ from rank 0 */
     double differ[2] = { first[0] != mine[0], first[1] != mine[1] };
     if ((err = m->coll.sum_doubles(m->coll.ctx, differ, 2)) != NULL)
-        return failed(m, what, err);
+        return failed_op(m, what, err);
     if (differ[0] > 0)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: %.0f of the %d processes have another "
                           "model (layers, shapes or compile settings) than process 0", what,
@@ -124,18 +126,42 @@ recur_status model_check_same(const recur_model *m, const long long *call, int n
     return RECUR_OK;
 }
 
+recur_status model_agree_status(const recur_model *m, recur_status mine, const char *what)
+{
+    const int size = m->coll.size;
+    double *failed = calloc((size_t)size, sizeof *failed);
+    if (failed == NULL)
+        return recur_fail(RECUR_ERR_NO_MEMORY, "%s: out of memory", what);
+    failed[m->coll.rank] = mine != RECUR_OK;
+    const char *err = m->coll.sum_doubles(m->coll.ctx, failed, (size_t)size);
+    int root = 0;
+    while (!err && root < size && failed[root] == 0)
+        root++;
+    free(failed);
+    if (err)
+        return failed_op(m, what, err);
+    if (root == size)
+        return RECUR_OK;
+    struct { int status; char message[512]; } verdict = { (int)mine, "" };
+    snprintf(verdict.message, sizeof verdict.message, "%s", recur_last_error());
+    if ((err = m->coll.broadcast(m->coll.ctx, root, &verdict, sizeof verdict)) != NULL)
+        return failed_op(m, what, err);
+    verdict.message[sizeof verdict.message - 1] = '\0';
+    return recur_fail((recur_status)verdict.status, "%s", verdict.message);
+}
+
 recur_status model_take_rank0_state(recur_model *m, const char *what)
 {
     if (!model_shared(m))
         return RECUR_OK;
     const size_t at = m->block_floats;
-    const char *err = m->coll.broadcast(m->coll.ctx, m->params, at * sizeof(float));
+    const char *err = m->coll.broadcast(m->coll.ctx, 0, m->params, at * sizeof(float));
     if (!err)   /* both optimizer slots, which are adjacent */
-        err = m->coll.broadcast(m->coll.ctx, m->slot[0], 2 * at * sizeof(float));
+        err = m->coll.broadcast(m->coll.ctx, 0, m->slot[0], 2 * at * sizeof(float));
     if (!err)
-        err = m->coll.broadcast(m->coll.ctx, &m->iterations, sizeof m->iterations);
+        err = m->coll.broadcast(m->coll.ctx, 0, &m->iterations, sizeof m->iterations);
     if (err)
-        return failed(m, what, err);
+        return failed_op(m, what, err);
     model_weights_changed(m);
     return RECUR_OK;
 }
@@ -145,7 +171,7 @@ recur_status model_sum_stats(const recur_model *m, double *stats, int n, const c
     if (!model_shared(m))
         return RECUR_OK;
     const char *err = m->coll.sum_doubles(m->coll.ctx, stats, (size_t)n);
-    return err ? failed(m, what, err) : RECUR_OK;
+    return err ? failed_op(m, what, err) : RECUR_OK;
 }
 
 recur_status model_sum_gradients(recur_model *m, double share, const char *what)
@@ -160,5 +186,5 @@ recur_status model_sum_gradients(recur_model *m, double share, const char *what)
             m->kt->scale(m->sq_floats, (float)(share * share), m->sq);
     }
     const char *err = m->coll.sum_floats(m->coll.ctx, m->grads, n);
-    return err ? failed(m, what, err) : RECUR_OK;
+    return err ? failed_op(m, what, err) : RECUR_OK;
 }

@@ -29,6 +29,8 @@ recur_status model_sum_stats(const recur_model *m, double *stats, int n, const c
  * denominator; the squared slices by its square), summed over the processes: the whole
  * batch's gradients. */
 recur_status model_sum_gradients(recur_model *m, double share, const char *what);
+/* Every process's status: the lowest-ranked failure's, with its message, on all. */
+recur_status model_agree_status(const recur_model *m, recur_status mine, const char *what);
 /* Release the collective (recur_model_free). */
 void model_collective_release(recur_model *m);
 

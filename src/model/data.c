@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "core/error.h"
+#include "model/collective.h"
 #include "model/data.h"
 
 static bool sparse_targets(const recur_model *m)
@@ -16,22 +17,25 @@ size_t model_target_size(const recur_model *m)
                              : recur_model_output_size(m);
 }
 
-static recur_status check_x(const recur_model *m, const float *x, int n, const char *what)
+/* Samples [first, first+n) of x [., T, F]. */
+static recur_status check_x(const recur_model *m, const float *x, int first, int n,
+                            const char *what)
 {
-    const size_t T = (size_t)m->timesteps, F = (size_t)m->features, nx = (size_t)n * T * F;
-    for (size_t i = 0; i < nx; i++)
+    const size_t T = (size_t)m->timesteps, F = (size_t)m->features;
+    for (size_t i = (size_t)first * T * F; i < ((size_t)first + (size_t)n) * T * F; i++)
         if (!isfinite(x[i]))
             return recur_fail(RECUR_ERR_NUMERIC, "%s: x has a non-finite value at sample %zu, "
                               "step %zu, feature %zu", what, i / (T * F), (i / F) % T, i % F);
-    const layer *first = m->layers[0];
-    return first->ops->check_input ? first->ops->check_input(first, x, n, what) : RECUR_OK;
+    const layer *L = m->layers[0];
+    return L->ops->check_input ? L->ops->check_input(L, x, first, n, what) : RECUR_OK;
 }
 
-static recur_status check_y(const recur_model *m, const float *y, int n, const char *what)
+static recur_status check_y(const recur_model *m, const float *y, int first, int n,
+                            const char *what)
 {
     const size_t per = model_target_size(m);
     const int classes = model_last(m)->out.features;
-    for (size_t i = 0; i < (size_t)n * per; i++) {
+    for (size_t i = (size_t)first * per; i < ((size_t)first + (size_t)n) * per; i++) {
         if (!isfinite(y[i]))
             return recur_fail(RECUR_ERR_NUMERIC, "%s: y has a non-finite value at sample %zu",
                               what, i / per);
@@ -42,8 +46,8 @@ static recur_status check_y(const recur_model *m, const float *y, int n, const c
     return RECUR_OK;
 }
 
-recur_status model_check_data(const recur_model *m, const float *x, const float *y, int n,
-                              const char *what)
+static recur_status check_args(const recur_model *m, const float *x, const float *y, int n,
+                               const char *what)
 {
     if (m == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: model is NULL", what);
@@ -57,6 +61,31 @@ recur_status model_check_data(const recur_model *m, const float *x, const float 
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: x is NULL", what);
     if (n < 1)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: n must be >= 1, got %d", what, n);
-    recur_status s = check_x(m, x, n, what);
-    return s == RECUR_OK && y ? check_y(m, y, n, what) : s;
+    return RECUR_OK;
+}
+
+static recur_status check_rows(const recur_model *m, const float *x, const float *y,
+                               int first, int n, const char *what)
+{
+    recur_status s = check_x(m, x, first, n, what);
+    return s == RECUR_OK && y ? check_y(m, y, first, n, what) : s;
+}
+
+recur_status model_check_data(const recur_model *m, const float *x, const float *y, int n,
+                              const char *what)
+{
+    recur_status s = check_args(m, x, y, n, what);
+    return s == RECUR_OK ? check_rows(m, x, y, 0, n, what) : s;
+}
+
+recur_status model_check_data_shared(const recur_model *m, const float *x, const float *y,
+                                     int n, const char *what)
+{
+    recur_status s = check_args(m, x, y, n, what);
+    if (s != RECUR_OK || !model_shared(m))
+        return s == RECUR_OK ? check_rows(m, x, y, 0, n, what) : s;
+    int first, count;   /* this process reads only its slice of the rows */
+    model_share(m, n, &first, &count);
+    s = count ? check_rows(m, x, y, first, count, what) : RECUR_OK;
+    return model_agree_status(m, s, what);
 }

@@ -13,5 +13,10 @@ size_t model_target_size(const recur_model *m);
  * finite, class indices in range for sparse losses. `what` names the caller. */
 recur_status model_check_data(const recur_model *m, const float *x, const float *y, int n,
                               const char *what);
+/* The same for fit and evaluate: a model trained by several processes checks each
+ * process's slice of the rows there (so none reads the others' rows), and every process
+ * returns the first failing one's status and message. */
+recur_status model_check_data_shared(const recur_model *m, const float *x, const float *y,
+                                     int n, const char *what);
 
 #endif

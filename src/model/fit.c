@@ -182,7 +182,7 @@ recur_status recur_model_evaluate_in_batches(recur_model *m, const float *x, con
                                              int n, int batch_size, float *loss, float *metrics)
 {
     const char *what = "recur_model_evaluate";
-    recur_status s = model_check_data(m, x, y, n, what);
+    recur_status s = model_check_data_shared(m, x, y, n, what);
     if (s != RECUR_OK)
         return s;
     if (y == NULL || loss == NULL)
@@ -341,7 +341,8 @@ static recur_status plan_validation(recur_model *m, int n, fit_run *f)
                           "validation data, not both");
     if (o->validation_y == NULL)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_y is NULL");
-    recur_status s = model_check_data(m, o->validation_x, o->validation_y, o->validation_n,
+    recur_status s = model_check_data_shared(m, o->validation_x, o->validation_y,
+                                             o->validation_n,
                                       "recur_model_fit (validation data)");
     if (s != RECUR_OK)
         return s;
@@ -541,7 +542,7 @@ static recur_status run_epochs(recur_model *m, fit_run *f)
 recur_status recur_model_fit_sized(recur_model *m, const float *x, const float *y, int n,
                                    const recur_fit_opts *opts, size_t opts_size)
 {
-    recur_status s = model_check_data(m, x, y, n, "recur_model_fit");
+    recur_status s = model_check_data_shared(m, x, y, n, "recur_model_fit");
     if (s != RECUR_OK)
         return s;
     if (y == NULL)
