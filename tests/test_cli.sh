@@ -8,13 +8,7 @@ data=$2
 read -r -a runner <<< "${RECUR_RUNNER:-}"
 run_recur() { "${runner[@]}" "$bin" "$@"; }
 recur=run_recur
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+source "$(dirname "$0")/cli_helpers.sh"
 
 # expect_ok NAME CMD...: exit 0
 expect_ok() {
@@ -211,7 +205,6 @@ else
   grep -q "built without Keras file support" "$work/err" && ok || bad "keras: $(cat "$work/err")"
 fi
 # NumPy input: --x/--y for fit, evaluate and predict (.npy and CSV out), and bad arrays.
-source "$(dirname "$0")/npy_helpers.sh"
 writenpy "$work/x.npy" "<f4" "60, 8, 2" 960
 writenpy "$work/x64.npy" "<f8" "60, 8, 2" 960
 writenpy "$work/y.npy" "<f4" "60, 1" 60

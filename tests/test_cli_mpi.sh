@@ -8,12 +8,7 @@ bin=$(realpath "$1")
 data=$(realpath "$2")
 mpiexec=$3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+source "$(dirname "$0")/cli_helpers.sh"
 mpi() { timeout 120 "$mpiexec" --oversubscribe "$@"; }
 
 fit=(fit --data "$data/co2_monthly.csv" --task forecast --model gru:12:seq,lstm:8,dense:1
@@ -46,7 +41,6 @@ done
 
 # NumPy input under mpirun, shuffled: 3 epochs at once, and 2 epochs then resumed from the
 # checkpoint with --initial-epoch 2, give the same model file, bit for bit.
-source "$(dirname "$0")/npy_helpers.sh"
 writenpy "$work/x.npy" "<f4" "90, 7, 3" 1890
 writenpy "$work/y.npy" "<f4" "90, 1" 90
 np_fit=("$bin" fit --x "$work/x.npy" --y "$work/y.npy" --verbose 0 --seed 2 --batch-size 16

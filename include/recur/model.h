@@ -189,7 +189,6 @@ typedef struct {                  /* grows at the end */
     const volatile int *stop;
     /* After each batch, with on_batch: the running loss and metrics. */
     void (*on_batch_log)(const recur_batch_log *log, void *user);
-    /* since 0.3 */
     /* Keras's initial_epoch: the epochs before it were trained already (a resumed
      * checkpoint), so fit runs epochs initial_epoch .. epochs-1, numbers them so, and
      * shuffles each as the uninterrupted run would have. */

@@ -10,8 +10,8 @@
 #include "core/error.h"
 #include "model/collective.h"
 
-/* The recur_collective layout of 0.2: every field. */
-#define COLLECTIVE_SIZE_0_2 sizeof(recur_collective)
+/* The recur_collective layout of its first release: every field. */
+#define COLLECTIVE_SIZE_FIRST sizeof(recur_collective)
 
 void model_collective_release(recur_model *m)
 {
@@ -33,7 +33,7 @@ recur_status recur_model_set_collective_sized(recur_model *m, const recur_collec
     recur_collective k;
     memset(&k, 0, sizeof k);
     recur_abi_copy(&k, sizeof k, c, c_size);
-    if (c_size < COLLECTIVE_SIZE_0_2 || k.size < 1 || k.rank < 0 || k.rank >= k.size ||
+    if (c_size < COLLECTIVE_SIZE_FIRST || k.size < 1 || k.rank < 0 || k.rank >= k.size ||
         !k.sum_floats || !k.sum_doubles || !k.broadcast)
         return recur_fail(RECUR_ERR_ARGUMENT, "%s: needs rank in [0, size) and the three "
                           "operations (got rank %d of %d)", what, k.rank, k.size);
@@ -83,11 +83,17 @@ static unsigned long long model_fingerprint(const recur_model *m)
     mix(&h, &m->timesteps, sizeof m->timesteps);
     mix(&h, &m->features, sizeof m->features);
     mix(&h, &m->n_layers, sizeof m->n_layers);
-    for (int i = 0; i < m->n_layers; i++) {
+    for (int i = 0; i < m->n_layers; i++) {   /* kind, shapes and every setting */
         const layer *L = m->layers[i];
         const int v[] = { L->in.steps, L->in.features, L->out.steps, L->out.features,
                           L->n_weights, (int)L->mask };
         mix(&h, v, sizeof v);
+        mix(&h, L->ops->tag, strlen(L->ops->tag));
+        if (L->ops->write_config) {
+            layer_config_writer w = { .len = 0 };
+            L->ops->write_config(L, &w);
+            mix(&h, w.bytes, w.len);
+        }
     }
     for (int w = 0; w < m->n_weights; w++)
         mix(&h, &m->weights[w].n, sizeof m->weights[w].n);

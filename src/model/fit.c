@@ -10,8 +10,8 @@
 
 #include "core/abi.h"
 #include "core/error.h"
-#include "model/data.h"
 #include "model/collective.h"
+#include "model/data.h"
 #include "model/internal.h"
 
 /* The 0.1 layout of recur_fit_opts: its fields up to min_delta (docs/ABI.md). */
@@ -61,8 +61,10 @@ static void gather(const recur_model *m, const float *x, const float *y, const i
 
 /* The per-batch values the processes sum: a failure flag, the loss's numerator and
  * denominator, then the metric sums and counts. */
-enum { STAT_FAILED, STAT_LOSS, STAT_WEIGHT, STAT_SUMS, STAT_COUNTS = STAT_SUMS + RECUR_MAX_METRICS,
-       N_STATS = STAT_COUNTS + RECUR_MAX_METRICS };
+enum {
+    STAT_FAILED, STAT_LOSS, STAT_WEIGHT, STAT_SUMS,
+    STAT_COUNTS = STAT_SUMS + RECUR_MAX_METRICS, N_STATS = STAT_COUNTS + RECUR_MAX_METRICS
+};
 
 /* This process's share of a global batch: `count` rows xs/ys, the batch's rows from
  * `first`. Forward, the loss (and, with grad, the gradients: zeros for an empty share);
@@ -120,8 +122,11 @@ static recur_status batch_pass(recur_model *m, const float *xs, const float *ys,
                : recur_fail(RECUR_ERR_STATE, "%s: another process failed on its share of a "
                             "batch (its message says why)", what);
     const double weight = st[STAT_WEIGHT];
-    if (grad && (s = model_sum_gradients(m, weight > 0 ? my_weight / weight : 0.0, what)))
-        return s;
+    if (grad) {   /* each share's gradient weighs what its rows weigh in the loss */
+        s = model_sum_gradients(m, weight > 0 ? my_weight / weight : 0.0, what);
+        if (s != RECUR_OK)
+            return s;
+    }
     *loss = weight > 0 ? st[STAT_LOSS] / weight : 0.0;
     for (int k = 0; k < RECUR_MAX_METRICS; k++)
         sums[k] += st[STAT_SUMS + k], counts[k] += st[STAT_COUNTS + k];
@@ -283,10 +288,7 @@ static unsigned long long shuffle_next(unsigned long long *s)   /* splitmix64 */
 }
 
 /* One fit call's settings and state, planned before the first epoch. */
-typedef struct fit_run fit_run;
-static void shuffle_order(fit_run *f);
-
-struct fit_run {
+typedef struct {
     recur_fit_opts o;             /* defaults resolved */
     const float *x, *y;
     const float *vx, *vy;         /* the validation samples, from vfirst */
@@ -297,7 +299,7 @@ struct fit_run {
     bool bar;                     /* a progress bar on a terminal */
     float best;                   /* early stopping: the best monitored value, and */
     int since_best;               /* the epochs since */
-};
+} fit_run;
 
 /* The next epoch's order: a Fisher–Yates shuffle of the last one (unless no_shuffle). */
 static void shuffle_order(fit_run *f)
@@ -343,7 +345,7 @@ static recur_status plan_validation(recur_model *m, int n, fit_run *f)
         return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_fit: validation_y is NULL");
     recur_status s = model_check_data_shared(m, o->validation_x, o->validation_y,
                                              o->validation_n,
-                                      "recur_model_fit (validation data)");
+                                             "recur_model_fit (validation data)");
     if (s != RECUR_OK)
         return s;
     f->n_train = n, f->n_val = o->validation_n;

@@ -12,8 +12,9 @@ static bool check_shapes(const char *xpath, const char *ypath, arrays *d)
     if (x->rank != 2 && x->rank != 3)
         return cli_error("%s: x must have shape (samples, timesteps[, features]), got %d "
                          "dimensions", xpath, x->rank), false;
+    const long long per = x->shape[1] * (x->rank == 3 ? x->shape[2] : 1);
     if (x->shape[0] < 1 || x->shape[0] > (1LL << 30) || x->shape[1] < 1 ||
-        (x->rank == 3 && x->shape[2] < 1) || x->shape[1] * (x->rank == 3 ? x->shape[2] : 1) > (1 << 30))
+        (x->rank == 3 && x->shape[2] < 1) || per > (1 << 30))
         return cli_error("%s: x's shape must have 1 to 2^30 samples and non-empty samples",
                          xpath), false;
     d->n = (int)x->shape[0];

@@ -251,14 +251,14 @@ typedef struct {
 /* After training, on rank 0: the test report, the model, the history and the plots. */
 static int finish(recur_model *m, const fit_flags *f, const fit_data *d)
 {
-    if (d->is_np) {
-        recur_model *copy = d->np.n_train < d->np.n ? independent_copy(m, d->np.T) : NULL;
+    if (d->is_np && d->np.n_train < d->np.n) {   /* the held-out arrays, from zero states */
+        recur_model *copy = independent_copy(m, d->np.T);
         const int rc = copy ? arrays_report(copy, &d->np, d->np.n_train,
-                                            d->np.n - d->np.n_train, "test") : 0;
+                                            d->np.n - d->np.n_train, "test") : 1;
         recur_model_free(copy);
-        if (rc != 0 || (d->np.n_train < d->np.n && copy == NULL))
+        if (rc != 0)
             return 1;
-    } else if (report_test(m, &d->s, &d->train, &d->test) != 0) {
+    } else if (!d->is_np && report_test(m, &d->s, &d->train, &d->test) != 0) {
         return 1;
     }
     if (recur_model_save(m, f->save) != RECUR_OK)

@@ -1,4 +1,12 @@
-# Sourced by the command-line tests: .npy files in numpy's layout without numpy.
+# Sourced by the command-line tests: a scratch directory, the pass/fail tally, and .npy
+# files in numpy's layout without numpy.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
 # writenpy FILE DESCR SHAPE COUNT [fortran]: numpy's layout, values sin(i) (python3's struct)
 writenpy() {
   python3 - "$@" <<'PY'
