@@ -129,17 +129,16 @@ bool npy_open(const char *path, npy_array *a)
     close(fd);
     if (whole == MAP_FAILED)
         return cli_error("%s: cannot map: %s", path, strerror(errno)), false;
-    /* read in order: the kernel reads ahead and drops pages behind */
-    madvise(whole, (size_t)st.st_size, MADV_SEQUENTIAL);
     const bool as_is = h.kind == 'f' && h.item == 4 && !h.big_endian &&
                        h.data_offset % sizeof(float) == 0;
-    if (as_is) {
+    if (as_is) {   /* training reads it in shuffled rows: the kernel's default read-ahead */
         a->map = whole;
         a->map_size = (size_t)st.st_size;
         a->data = (const float *)((const unsigned char *)whole + h.data_offset);
-        madvise(whole, (size_t)st.st_size, MADV_NORMAL);   /* training reads rows at random */
         return true;
     }
+    /* converted in order: the kernel reads ahead and drops the pages behind */
+    madvise(whole, (size_t)st.st_size, MADV_SEQUENTIAL);
     const bool ok = map_converted(path, whole, &h, a);
     munmap(whole, (size_t)st.st_size);
     return ok;
