@@ -56,6 +56,7 @@ expect_ok "summary of a file" "$recur" summary --load "$work/sun.recur"
 expect_ok "summary of a spec" "$recur" summary --model lstm:50,dense:1:sigmoid --input 100,1
 grep -q "│ *10,400 │" "$work/out" && grep -q "Total params: 10,451 (40.82 KB)" "$work/out" && ok || bad "summary: Keras parameter counts"
 expect_ok "info" "$recur" info
+grep -qE '^mpi: (Open MPI|MPICH|not built)' "$work/out" && ok || bad "info: no mpi line: $(cat "$work/out")"
 grep -q "active ISA" "$work/out" && ok || bad "info: no ISA line"
 expect_ok "bench" "$recur" bench --batch 4 --steps 5 --units 8 --iters 2
 expect_ok "classify names" "$recur" fit --data "$data/names_train.csv" --test "$data/names_test.csv" --task classify --label-column label --text-column name --model gru:8,dense:1:sigmoid --epochs 1 --verbose 0 --save "$work/names.recur"

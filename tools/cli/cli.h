@@ -33,6 +33,8 @@ extern char cli_last_error[512];
 bool cli_dist_start(int *argc, char ***argv);
 int cli_rank(void);
 int cli_size(void);
+/* For recur info: the MPI library built in, and how to use it; or that there is none. */
+const char *cli_dist_description(void);
 /* Makes m's fit and evaluate collective over every process (nothing when alone). */
 bool cli_dist_attach(recur_model *m);
 /* Whether every process is ok: call on every process before the first collective step, so

@@ -196,6 +196,7 @@ int cmd_info(cli_args *a)
     }
     printf("\nactive ISA: %s (override with RECUR_ISA=scalar|avx2|avx512|neon)\n", recur_isa_name());
     printf("threads: %d (OMP_NUM_THREADS, or --threads on fit)\n", omp_get_max_threads());
+    printf("mpi: %s\n", cli_dist_description());
     return 0;
 }
 

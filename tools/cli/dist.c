@@ -1,7 +1,9 @@
 /* The command line under mpirun: every rank runs the same command on the same files, fit
  * and evaluate are collective, and only rank 0 prints and writes. Started without mpirun it
  * never touches MPI. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <recur/dist.h>
 
@@ -31,6 +33,18 @@ bool cli_dist_start(int *argc, char ***argv)
 }
 
 int cli_rank(void) { return rank; }
+
+const char *cli_dist_description(void)
+{
+    static char text[MPI_MAX_LIBRARY_VERSION_STRING + 64];
+    char version[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+    int len = 0;
+    MPI_Get_library_version(version, &len);   /* callable before MPI_Init */
+    version[strcspn(version, ",\n")] = '\0';
+    snprintf(text, sizeof text, "%s (mpirun -np N recur fit ...; %d process%s now)", version,
+             size, size == 1 ? "" : "es");
+    return text;
+}
 int cli_size(void) { return size; }
 
 bool cli_dist_attach(recur_model *m)
