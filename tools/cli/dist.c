@@ -33,6 +33,7 @@ bool cli_dist_start(int *argc, char ***argv)
 }
 
 int cli_rank(void) { return rank; }
+int cli_size(void) { return size; }
 
 const char *cli_dist_description(void)
 {
@@ -45,7 +46,6 @@ const char *cli_dist_description(void)
              size, size == 1 ? "" : "es");
     return text;
 }
-int cli_size(void) { return size; }
 
 bool cli_dist_attach(recur_model *m)
 {
