@@ -4,6 +4,7 @@ each, interleaved, on the M2 model and the seed model; then the allreduce model 
 docs/SCALING.md fitted to the measured step times and extrapolated to N nodes.
 
     python3 scripts/bench_scaling.py [--build build] [--rounds 3] [--json out.jsonl]
+    python3 scripts/bench_scaling.py --from docs/data/scaling.jsonl   (tables from a saved run)
 
 Each invocation of build/benchmarks/bench_dist runs one warm-up epoch and 3 timed ones; the
 configurations take turns, `--rounds` times, so drift hits them alike. Prints markdown.
@@ -57,6 +58,19 @@ def measure(build, rounds, log):
     return times, {k: statistics.median(v) for k, v in allreduce.items()}
 
 
+def load(path):
+    """The times and allreduce medians of a saved run (the --json lines)."""
+    times, allreduce = {}, {}
+    with open(path) as f:
+        for line in f:
+            res = json.loads(line)
+            times.setdefault((res["model"], res["batch"], res["procs"]), []).extend(
+                res["epoch_s"])
+            if res["procs"] > 1:
+                allreduce.setdefault(res["model"], []).append(res["allreduce_ms"])
+    return times, {k: statistics.median(v) for k, v in allreduce.items()}
+
+
 def step_model(times, model, b1, b2, samples):
     """Per-step time of one node (2 threads) as alpha + beta * rows, from two batch sizes."""
     t1 = statistics.median(times[(model, b1, 1)]) / -(-samples // b1)
@@ -85,9 +99,13 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", default="bench_scaling.jsonl")
+    ap.add_argument("--from", dest="saved", help="print the tables of a saved --json run")
     a = ap.parse_args()
-    with open(a.json, "w") as log:
-        times, ar = measure(a.build, a.rounds, log)
+    if a.saved:
+        times, ar = load(a.saved)
+    else:
+        with open(a.json, "w") as log:
+            times, ar = measure(a.build, a.rounds, log)
 
     print("| model | global batch | epoch, 1 process × 2 threads (s) | epoch, 2 ranks × 1 thread "
           "(s) | 2 ranks / 2 threads | step, 2 ranks (ms) | of which allreduce (ms) |")
@@ -106,17 +124,21 @@ def main():
     for model, (alpha, beta) in fits.items():
         print(f"- {model}: alpha {alpha * 1e3:.3f} ms, beta {beta * 1e3:.4f} ms per row")
     for net, (lat, bw) in NETWORKS.items():
-        print(f"\n{net}: efficiency at the issue's batch, and the global batch for 90 %")
-        print("| N | M2 allreduce (ms) | M2 eff. at 64 | M2 batch for 90 % "
-              "| seed allreduce (ms) | seed eff. at 32 | seed batch for 90 % |")
-        print("|---|---|---|---|---|---|---|")
+        print(f"\n{net}: step time and efficiency at the issue's batch, and the global batch "
+              "for 90 %")
+        print("| N | M2 allreduce (ms) | M2 step at 64 (ms) | M2 eff. at 64 | M2 batch for 90 % "
+              "| seed allreduce (ms) | seed step at 32 (ms) | seed eff. at 32 "
+              "| seed batch for 90 % |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for n in NODES:
             row = [str(n)]
             for model, batch in (("m2", 64), ("seed", 32)):
                 alpha, beta = fits[model]
                 t = allreduce_s(n, grads[model], lat, bw)
-                eff = f"{efficiency(alpha, beta, batch, n, t):.2f}" if batch >= n else "—"
-                row += [f"{t * 1e3:.2f}", eff, str(batch_for(alpha, beta, n, t))]
+                fits_batch = batch >= n
+                step = f"{(alpha + beta * batch / n + t) * 1e3:.2f}" if fits_batch else "—"
+                eff = f"{efficiency(alpha, beta, batch, n, t):.2f}" if fits_batch else "—"
+                row += [f"{t * 1e3:.2f}", step, eff, f"{batch_for(alpha, beta, n, t):,}"]
             print("| " + " | ".join(row) + " |")
 
 
