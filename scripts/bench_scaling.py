@@ -16,7 +16,7 @@ import statistics
 import subprocess
 import sys
 
-# (name, model, batch, samples): the M2 and seed configurations
+# (name, model, batch, samples): the M2 and seed configurations of docs/SCALING.md
 CONFIGS = [
     ("M2", "m2", 64, 1024),
     ("seed", "seed", 32, 10000),
@@ -124,7 +124,7 @@ def main():
     for model, (alpha, beta) in fits.items():
         print(f"- {model}: alpha {alpha * 1e3:.3f} ms, beta {beta * 1e3:.4f} ms per row")
     for net, (lat, bw) in NETWORKS.items():
-        print(f"\n{net}: step time and efficiency at the issue's batch, and the global batch "
+        print(f"\n{net}: step time and efficiency at the measured batch, and the global batch "
               "for 90 %")
         print("| N | M2 allreduce (ms) | M2 step at 64 (ms) | M2 eff. at 64 | M2 batch for 90 % "
               "| seed allreduce (ms) | seed step at 32 (ms) | seed eff. at 32 "

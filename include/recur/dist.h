@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-/* Makes fit and evaluate collective over comm (a contract of issue 17). Collective itself:
+/* Makes fit and evaluate collective over comm. Collective itself:
  * every rank of comm calls it. MPI_COMM_NULL: the model trains alone again. */
 RECUR_API recur_status recur_model_set_comm(recur_model *m, MPI_Comm comm);
 
