@@ -194,3 +194,12 @@ recur_status model_sum_gradients(recur_model *m, double share, const char *what)
     const char *err = m->coll.sum_floats(m->coll.ctx, m->grads, n);
     return err ? failed_op(m, what, err) : RECUR_OK;
 }
+
+/* The entry point for callers that do not pass a size (through a pointer, or from another
+ * language): it reads the layout of the struct's first release. */
+#undef recur_model_set_collective
+RECUR_API recur_status recur_model_set_collective(recur_model *m, const recur_collective *c);
+recur_status recur_model_set_collective(recur_model *m, const recur_collective *c)
+{
+    return recur_model_set_collective_sized(m, c, COLLECTIVE_SIZE_FIRST);
+}

@@ -159,3 +159,13 @@ recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o)
 {
     return recur_model_compile_sized(m, o, COMPILE_OPTS_SIZE_0_1);
 }
+
+/* The entry point for callers that do not pass a size (through a pointer, or from another
+ * language): it writes the 0.1 layout of recur_compile_opts, every field of its release. */
+#undef recur_model_get_compile_opts
+RECUR_API recur_status recur_model_get_compile_opts(const recur_model *m,
+                                                    recur_compile_opts *o);
+recur_status recur_model_get_compile_opts(const recur_model *m, recur_compile_opts *o)
+{
+    return recur_model_get_compile_opts_sized(m, o, COMPILE_OPTS_SIZE_0_1);
+}
