@@ -185,7 +185,8 @@ typedef struct {                  /* grows at the end */
     int validation_n;
     /* When *stop becomes non-zero (a signal handler or on_batch may set it), fit returns
      * RECUR_OK after the current batch: the model keeps every step taken, the history the
-     * epochs completed. */
+     * epochs completed. A model trained by several processes (recur/collective.h) learns
+     * of it with the next batch's sums, and every process stops after that batch. */
     const volatile int *stop;
     /* After each batch, with on_batch: the running loss and metrics. */
     void (*on_batch_log)(const recur_batch_log *log, void *user);

@@ -59,12 +59,21 @@ static void gather(const recur_model *m, const float *x, const float *y, const i
     }
 }
 
-/* The per-batch values the processes sum: a failure flag, the loss's numerator and
- * denominator, then the metric sums and counts. */
+/* The per-batch values the processes sum: a failure flag, a stop request, the loss's
+ * numerator and denominator, then the metric sums and counts. */
 enum {
-    STAT_FAILED, STAT_LOSS, STAT_WEIGHT, STAT_SUMS,
+    STAT_FAILED, STAT_STOP, STAT_LOSS, STAT_WEIGHT, STAT_SUMS,
     STAT_COUNTS = STAT_SUMS + RECUR_MAX_METRICS, N_STATS = STAT_COUNTS + RECUR_MAX_METRICS
 };
+
+/* A pass over batches (an epoch, an evaluate): its running sums, and the last batch's. */
+typedef struct {
+    double loss_sum;              /* Σ batch loss × rows */
+    double sums[RECUR_MAX_METRICS], counts[RECUR_MAX_METRICS];
+    double batch_loss;
+    bool stop_asked;              /* in: this process's stop flag (shared models) */
+    bool stop_all;                /* out: some process's flag was set */
+} pass_tally;
 
 /* This process's share of a global batch: `count` rows xs/ys, the batch's rows from
  * `first`. Forward, the loss (and, with grad, the gradients: zeros for an empty share);
@@ -94,26 +103,31 @@ static recur_status share_pass(recur_model *m, const float *xs, const float *ys,
     return RECUR_OK;
 }
 
-/* One global batch, of which this process has the share xs/ys (model_share): the share's
- * pass, then the shares' statistics summed (and with grad, their gradients); the batch's
- * loss, and its metric sums added to sums/counts. Every process takes part even when its
- * share failed, so none waits. */
+static void tally_add(pass_tally *t, double loss, int rows, const double *st)
+{
+    t->batch_loss = loss;
+    t->loss_sum += loss * rows;
+    for (int k = 0; k < RECUR_MAX_METRICS; k++)
+        t->sums[k] += st[STAT_SUMS + k], t->counts[k] += st[STAT_COUNTS + k];
+}
+
+/* One global batch of `rows`, of which this process has the share xs/ys (model_share): the
+ * share's pass, then the shares' statistics summed in one call — the stop requests ride
+ * along — and, with grad, their gradients; the batch added to t. Every process takes part
+ * even when its share failed, so none waits. */
 static recur_status batch_pass(recur_model *m, const float *xs, const float *ys, int first,
-                               int count, bool grad, double *loss, double *sums,
-                               double *counts)
+                               int count, int rows, bool grad, pass_tally *t)
 {
     const char *what = grad ? "recur_model_fit" : "recur_model_evaluate";
     double st[N_STATS], mine_loss;
     const recur_status mine = share_pass(m, xs, ys, first, count, grad, &mine_loss, st);
     if (!model_shared(m)) {   /* the loss as computed, not divided back from the sum */
-        if (mine == RECUR_OK) {
-            *loss = mine_loss;
-            for (int k = 0; k < RECUR_MAX_METRICS; k++)
-                sums[k] += st[STAT_SUMS + k], counts[k] += st[STAT_COUNTS + k];
-        }
+        if (mine == RECUR_OK)
+            tally_add(t, mine_loss, rows, st);
         return mine;
     }
     const double my_weight = st[STAT_WEIGHT];
+    st[STAT_STOP] = t->stop_asked;
     recur_status s = model_sum_stats(m, st, N_STATS, what);
     if (s != RECUR_OK)
         return s;
@@ -127,9 +141,8 @@ static recur_status batch_pass(recur_model *m, const float *xs, const float *ys,
         if (s != RECUR_OK)
             return s;
     }
-    *loss = weight > 0 ? st[STAT_LOSS] / weight : 0.0;
-    for (int k = 0; k < RECUR_MAX_METRICS; k++)
-        sums[k] += st[STAT_SUMS + k], counts[k] += st[STAT_COUNTS + k];
+    t->stop_all = st[STAT_STOP] > 0;
+    tally_add(t, weight > 0 ? st[STAT_LOSS] / weight : 0.0, rows, st);
     return RECUR_OK;
 }
 
@@ -138,26 +151,23 @@ static recur_status evaluate_range(recur_model *m, const float *x, const float *
                                    int n, int batch, float *loss, float *metrics)
 {
     const size_t sx = (size_t)m->timesteps * m->features, sy = model_target_size(m);
-    double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
+    pass_tally t = { 0 };
     recur_model_set_inference(m, true);
     for (int b0 = 0; b0 < n; b0 += batch) {
         const int rows = n - b0 < batch ? n - b0 : batch;
         int sf, sc;
         model_share(m, rows, &sf, &sc);
         const size_t at = (size_t)(first + b0 + sf);
-        double l = 0;
-        recur_status s = batch_pass(m, x + at * sx, y + at * sy, sf, sc, false, &l, sums,
-                                    counts);
+        recur_status s = batch_pass(m, x + at * sx, y + at * sy, sf, sc, rows, false, &t);
         if (s != RECUR_OK) {
             recur_model_set_inference(m, false);
             return s;
         }
-        lsum += l * rows;
     }
     recur_model_set_inference(m, false);
-    *loss = (float)(lsum / n);
+    *loss = (float)(t.loss_sum / n);
     for (int k = 0; k < n_metrics(m); k++)
-        metrics[k] = counts[k] > 0 ? (float)(sums[k] / counts[k]) : NAN;
+        metrics[k] = t.counts[k] > 0 ? (float)(t.sums[k] / t.counts[k]) : NAN;
     return RECUR_OK;
 }
 
@@ -426,46 +436,42 @@ static recur_status train_epoch(recur_model *m, fit_run *f, int epoch, double t0
 {
     const recur_fit_opts *o = &f->o;
     shuffle_order(f);
-    double lsum = 0, sums[RECUR_MAX_METRICS] = { 0 }, counts[RECUR_MAX_METRICS] = { 0 };
+    pass_tally t = { 0 };
     float mv[RECUR_MAX_METRICS] = { 0 };
     for (int b = 0, b0 = 0; b0 < f->n_train; b++, b0 += f->batch) {
         const int rows = f->n_train - b0 < f->batch ? f->n_train - b0 : f->batch;
         int first, count;   /* only this process's share is gathered */
         model_share(m, rows, &first, &count);
         gather(m, f->x, f->y, f->perm, b0 + first, count);
-        double l = 0;
-        recur_status s = batch_pass(m, m->xb, m->yb, first, count, true, &l, sums, counts);
+        /* a shared model's processes learn of a stop with the next batch's sums */
+        t.stop_asked = o->stop && *o->stop;
+        recur_status s = batch_pass(m, m->xb, m->yb, first, count, rows, true, &t);
         if (s != RECUR_OK)
             return s;
         model_optimizer_step(m);
-        lsum += l * rows;
+        const double running = t.loss_sum / (b0 + rows);
         if (o->on_batch)
-            o->on_batch(epoch, b, (float)l, o->user);
+            o->on_batch(epoch, b, (float)t.batch_loss, o->user);
         if (o->on_batch_log || f->bar)
             for (int k = 0; k < f->n_metrics; k++)
-                mv[k] = (float)(sums[k] / counts[k]);
+                mv[k] = (float)(t.sums[k] / t.counts[k]);
         if (o->on_batch_log) {
             recur_batch_log bl = { .epoch = epoch, .batch = b, .n_metrics = f->n_metrics,
-                                   .loss = (float)(lsum / (b0 + rows)), .samples = b0 + rows };
+                                   .loss = (float)running, .samples = b0 + rows };
             memcpy(bl.metrics, mv, sizeof mv);
             o->on_batch_log(&bl, o->user);
         }
-        if (o->stop) {   /* every process stops when one is asked to */
-            double stop = *o->stop != 0;
-            if ((s = model_sum_stats(m, &stop, 1, "recur_model_fit")) != RECUR_OK)
-                return s;
-            if (stop > 0) {
-                f->stopped = true;
-                return RECUR_OK;
-            }
+        if (model_shared(m) ? t.stop_all : o->stop && *o->stop) {
+            f->stopped = true;
+            return RECUR_OK;
         }
         if (f->bar)
-            progress_bar(m, b + 1, f->steps, now_seconds() - t0, (float)(lsum / (b0 + rows)), mv);
+            progress_bar(m, b + 1, f->steps, now_seconds() - t0, (float)running, mv);
     }
-    *log = (recur_epoch_log){ .epoch = epoch, .loss = (float)(lsum / f->n_train),
+    *log = (recur_epoch_log){ .epoch = epoch, .loss = (float)(t.loss_sum / f->n_train),
                               .val_loss = NAN, .n_metrics = f->n_metrics };
     for (int k = 0; k < f->n_metrics; k++) {
-        log->metrics[k] = (float)(sums[k] / counts[k]);
+        log->metrics[k] = (float)(t.sums[k] / t.counts[k]);
         log->val_metrics[k] = NAN;
     }
     return RECUR_OK;
