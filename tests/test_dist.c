@@ -1,7 +1,9 @@
 /* Data-parallel fit and evaluate over MPI (recur/dist.h), run under mpirun with 2 and 3
  * ranks. Every rank also trains a copy alone on the whole data: the shared run must give
  * its weights within 1e-5 (only the order of the sums differs), bit-identical weights on
- * every rank, and the same losses and metrics. */
+ * every rank, and the same losses and metrics. Its helpers are its own, not test_util's:
+ * it links the shared library librecur_mpi runs on, where test_util brings the static one,
+ * and two copies of recur in one process would keep two last-error messages. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
