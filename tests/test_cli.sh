@@ -243,6 +243,7 @@ ck_fit=("$recur" fit --x "$work/x.npy" --y "$work/y.npy" --model gru:6,dense:1 -
 expect_ok "checkpoint" "${ck_fit[@]}" --epochs 3 --checkpoint "$work/ck.recur" --checkpoint-every 2 --save "$work/ck3.recur"
 [[ $(grep -c '^checkpoint: ' "$work/err") -eq 2 ]] && ok || bad "checkpoints: $(cat "$work/err")"
 cmp -s "$work/ck.recur" "$work/ck3.recur" && ok || bad "the last checkpoint is not the final model"
+expect_fail "checkpoint into a missing dir" "--checkpoint: recur_model_save" "${ck_fit[@]}" --epochs 3 --checkpoint "$work/no/such/ck.recur" --save "$work/out.recur"
 expect_ok "checkpoint 2" "${ck_fit[@]}" --epochs 2 --save "$work/ck2.recur"
 expect_ok "resume" "$recur" fit --x "$work/x.npy" --y "$work/y.npy" --load "$work/ck2.recur" --epochs 3 --initial-epoch 2 --verbose 0 --seed 4 --save "$work/resumed.recur"
 cmp -s "$work/resumed.recur" "$work/ck3.recur" && ok || bad "resumed model differs from the uninterrupted one"
