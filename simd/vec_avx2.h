@@ -19,7 +19,24 @@ static inline vf vf_set1(float x) { return _mm256_set1_ps(x); }
 static inline vf vf_loadu(const float *p) { return _mm256_loadu_ps(p); }
 static inline void vf_storeu(float *p, vf v) { _mm256_storeu_ps(p, v); }
 static inline vf vf_load_part(const float *p, int n) { return _mm256_maskload_ps(p, vf_tail_mask(n)); }
-static inline void vf_store_part(float *p, vf v, int n) { _mm256_maskstore_ps(p, vf_tail_mask(n), v); }
+/* In pieces of 4, 2 and 1 lanes: vmaskmovps to memory costs ~10 cycles on AMD Zen (measured
+ * 4.1 ns against 1.0 ns on Zen 3), and every row of a 50-unit layer ends in a part. */
+static inline void vf_store_part(float *p, vf v, int n)
+{
+    __m128 part = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, part);
+        part = _mm256_extractf128_ps(v, 1);
+        p += 4;
+    }
+    if (n & 2) {
+        _mm_storel_pi((__m64 *)p, part);
+        part = _mm_movehl_ps(part, part);
+        p += 2;
+    }
+    if (n & 1)
+        _mm_store_ss(p, part);
+}
 static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
 static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
 static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }

@@ -9,7 +9,8 @@
 
 #include "test_util.h"
 
-static const int sizes[] = { 1, 2, 3, 7, 15, 16, 17, 31, 33, 64, 100, 257, 1023, 1025, 5000 };
+static const int sizes[] = { 1, 2, 3, 5, 6, 7, 13, 14, 15, 16, 17, 31, 33, 64, 100, 257,
+                             1023, 1025, 5000 };   /* every tail of 8 lanes */
 #define NSIZES ((int)(sizeof sizes / sizeof sizes[0]))
 
 static void near(const char *what, const char *isa, size_t n, double got, double want, double tol)
