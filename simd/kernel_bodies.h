@@ -242,12 +242,24 @@ static void sgemm_ukr_direct(int kc, const float *restrict a, int lda, const flo
 }
 
 /* ---- element-wise activations ------------------------------------------------------------ */
+/* y = act(x) for n floats, the activation chosen once outside the loop: each SLEEF call
+ * then has no vector live across it (every ymm/zmm register is caller-saved, so a value
+ * held over a call is spilled and reloaded), and the calls of consecutive vectors overlap. */
 static void act_forward(size_t n, recur_activation act, const float *x, float *y)
 {
-    for (size_t j = 0; j < n; j += VF_LANES) {
-        int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;
-        st(y + j, act_vec(ld(x + j, cnt), act), cnt);
+#define ACT_LOOP(EXPR)                                                                        \
+    for (size_t j = 0; j < n; j += VF_LANES) {                                                \
+        const int cnt = n - j < VF_LANES ? (int)(n - j) : VF_LANES;                           \
+        const vf v = ld(x + j, cnt);                                                          \
+        st(y + j, EXPR, cnt);                                                                 \
     }
+    switch (act) {
+    case RECUR_ACT_TANH: ACT_LOOP(vf_tanh(v)) break;
+    case RECUR_ACT_SIGMOID: ACT_LOOP(vf_sigmoid(v)) break;
+    case RECUR_ACT_RELU: ACT_LOOP(vf_max(v, vf_zero())) break;
+    default: ACT_LOOP(act_vec(v, act)) break;
+    }
+#undef ACT_LOOP
 }
 
 static void act_backward(size_t n, recur_activation act, const float *y, const float *dy,
@@ -260,9 +272,11 @@ static void act_backward(size_t n, recur_activation act, const float *y, const f
 }
 
 /* ---- LSTM: gates i, f, g(c), o -------------------------------------------------------------- */
-/* Two passes per row: the four gate activations and c (independent across j, so their
- * transcendental calls overlap), then h = o ⊙ act(c). One pass chained each act(c) behind
- * its own gates and left the core waiting on the divide inside tanh. */
+/* Per row: each gate block activated in place by its own loop (i and f, adjacent and
+ * sharing an activation, as one run of 2H when the row is whole: one partial vector, not
+ * two), then c = f⊙c_prev + i⊙g, then h = o⊙act(c). Loops of one operation keep no vector
+ * live across the transcendental calls, and their iterations are independent, so the calls
+ * overlap. */
 static void lstm_fwd(const recur_lstm_fwd_args *a)
 {
     const int W = a->units, H = a->layout_units ? a->layout_units : W;
@@ -270,25 +284,25 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
         float *g = a->gates + (size_t)r * 4 * H;
         const float *cp = a->c_prev + (size_t)r * H;
         float *c = a->c + (size_t)r * H, *h = a->h + (size_t)r * H;
-        float *tc = a->act_c ? a->act_c + (size_t)r * H : NULL;
-        for (int j = 0; j < W; j += VF_LANES) {
-            int n = W - j < VF_LANES ? W - j : VF_LANES;
-            vf i = act_vec(ld(g + j, n), a->rec_act);
-            vf f = act_vec(ld(g + H + j, n), a->rec_act);
-            vf gg = act_vec(ld(g + 2 * H + j, n), a->act);
-            vf o = act_vec(ld(g + 3 * H + j, n), a->rec_act);
-            st(g + j, i, n);
-            st(g + H + j, f, n);
-            st(g + 2 * H + j, gg, n);
-            st(g + 3 * H + j, o, n);
-            st(c + j, vf_add(vf_mul(f, ld(cp + j, n)), vf_mul(i, gg)), n);
+        /* act(c) goes to act_c when kept, else through h, which o then scales in place */
+        float *tc = a->act_c ? a->act_c + (size_t)r * H : h;
+        if (W == H) {
+            act_forward((size_t)2 * H, a->rec_act, g, g);
+        } else {
+            act_forward((size_t)W, a->rec_act, g, g);
+            act_forward((size_t)W, a->rec_act, g + H, g + H);
         }
+        act_forward((size_t)W, a->act, g + 2 * H, g + 2 * H);
+        act_forward((size_t)W, a->rec_act, g + 3 * H, g + 3 * H);
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
-            const vf t = act_vec(ld(c + j, n), a->act);
-            if (tc)
-                st(tc + j, t, n);
-            st(h + j, vf_mul(ld(g + 3 * H + j, n), t), n);
+            vf fc = vf_mul(ld(g + H + j, n), ld(cp + j, n));
+            st(c + j, vf_add(fc, vf_mul(ld(g + j, n), ld(g + 2 * H + j, n))), n);
+        }
+        act_forward((size_t)W, a->act, c, tc);
+        for (int j = 0; j < W; j += VF_LANES) {
+            int n = W - j < VF_LANES ? W - j : VF_LANES;
+            st(h + j, vf_mul(ld(g + 3 * H + j, n), ld(tc + j, n)), n);
         }
     }
 }
