@@ -210,12 +210,23 @@ sgemm_tile(int kc, const float *restrict a, size_t rs, size_t ks, int arows,
     sgemm_body(kc, a, rs, ks, arows, bp, c, ldc, m, n, accumulate, bias, mr, SGEMM_NV);
 }
 
-/* Half the rows when m fits in half (a last panel of a few rows), else all MR. */
+/* A last panel of a few rows takes the smallest tile that holds them: half the rows, or
+ * (MR a multiple of 3) two thirds, else all MR. AVX2's 6-row tile leaves 4 of a thread's 16
+ * batch rows (batch 32 on 2 threads), which a 6-row tile would multiply with 2 padding rows
+ * every step; the 4×16 tile still has the 8 independent accumulators FMA latency needs. */
+#if SGEMM_MR % 3 == 0
+#define SGEMM_TILE_TWO_THIRDS(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)               \
+    else if ((m) <= 2 * SGEMM_MR / 3)                                                          \
+        sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, 2 * SGEMM_MR / 3);
+#else
+#define SGEMM_TILE_TWO_THIRDS(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)
+#endif
 #if SGEMM_MR % 2 == 0
 #define SGEMM_TILE(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)                          \
     do {                                                                                       \
         if ((m) <= SGEMM_MR / 2)                                                               \
             sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, SGEMM_MR / 2);       \
+        SGEMM_TILE_TWO_THIRDS(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias)               \
         else                                                                                   \
             sgemm_tile(kc, a, rs, ks, arows, bp, c, ldc, m, n, acc, bias, SGEMM_MR);           \
     } while (0)
