@@ -532,41 +532,64 @@ static float dot(size_t n, const float *x, const float *y)
     return vf_reduce_add(acc);
 }
 
+/* One strip of colsum: nv vectors of columns from a[0] (a constant: the accumulators stay in
+ * registers, the loop has no branch), the last one `last` lanes wide. */
+static inline __attribute__((always_inline)) void
+colsum_strip(size_t rows, const float *a, size_t lda, const float *w, size_t ldw, size_t grp,
+             size_t gstride, float *out, const int nv, int last)
+{
+    vf acc[8];
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++)
+        acc[v] = vf_zero();
+    for (size_t g0 = 0, base = 0; g0 < rows; g0 += grp, base += gstride) {
+        const size_t in = rows - g0 < grp ? rows - g0 : grp;
+        for (size_t i = 0; i < in; i++) {
+            const float *row = a + (base + i) * lda;
+            const vf wr = vf_set1(w[(base + i) * ldw]);
+#pragma GCC unroll 8
+            for (int v = 0; v < nv - 1; v++)
+                acc[v] = vf_fma(wr, vf_loadu(row + v * VF_LANES), acc[v]);
+            acc[nv - 1] = vf_fma(wr, ld(row + (nv - 1) * VF_LANES, last), acc[nv - 1]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int v = 0; v < nv; v++) {
+        const int cnt = v == nv - 1 ? last : VF_LANES;
+        st(out + v * VF_LANES, vf_add(ld(out + v * VF_LANES, cnt), acc[v]), cnt);
+    }
+}
+
 /* out[j] += Σ_r w[r·ldw] · a[r·lda + j] over rows in order (w NULL: weights 1), columns in
- * strips of 4 vectors held in registers: one pass over a, and every column's sum has the
- * same order however the columns are split among threads. Bias and narrow-input weight
+ * strips of 8, 4 or 1 vectors held in registers: each column's sum has one order however
+ * the columns are split among threads or into strips. 8 independent accumulators cover the
+ * FMA latency (4 would leave half the FMA issue idle). Bias and narrow-input weight
  * gradients. Rows may come in groups (grp > 0): logical row r is row
  * (r / grp)·gstride + r % grp, for one batch group's rows across time steps. */
 static void colsum(size_t rows, size_t cols, const float *a, size_t lda, const float *w,
                    size_t ldw, size_t grp, size_t gstride, float *out)
 {
+    static const float one = 1.0f;
     if (grp == 0 || grp >= rows) {
         grp = rows;
         gstride = rows;
     }
-    for (size_t j = 0; j < cols; j += 4 * VF_LANES) {
-        int cnt[4];
-        for (int v = 0; v < 4; v++) {
-            size_t c0 = j + (size_t)v * VF_LANES;
-            cnt[v] = c0 >= cols ? 0 : cols - c0 < VF_LANES ? (int)(cols - c0) : VF_LANES;
-        }
-        vf acc[4] = { vf_zero(), vf_zero(), vf_zero(), vf_zero() };
-        for (size_t g0 = 0, base = 0; g0 < rows; g0 += grp, base += gstride) {
-            const size_t in = rows - g0 < grp ? rows - g0 : grp;
-            for (size_t i = 0; i < in; i++) {
-                const float *row = a + (base + i) * lda + j;
-                const vf wr = vf_set1(w ? w[(base + i) * ldw] : 1.0f);
-#pragma GCC unroll 4
-                for (int v = 0; v < 4; v++)
-                    if (cnt[v] > 0)
-                        acc[v] = vf_fma(wr, ld(row + v * VF_LANES, cnt[v]), acc[v]);
-            }
-        }
-        for (int v = 0; v < 4; v++)
-            if (cnt[v] > 0) {
-                float *o = out + j + (size_t)v * VF_LANES;
-                st(o, vf_add(ld(o, cnt[v]), acc[v]), cnt[v]);
-            }
+    if (rows == 0)
+        return;
+    if (w == NULL) {   /* weights 1: the same FMA, so both forms round alike */
+        w = &one;
+        ldw = 0;
+    }
+    size_t j = 0;
+    for (; j + 8 * VF_LANES <= cols; j += 8 * VF_LANES)
+        colsum_strip(rows, a + j, lda, w, ldw, grp, gstride, out + j, 8, VF_LANES);
+    if (j + 4 * VF_LANES <= cols) {
+        colsum_strip(rows, a + j, lda, w, ldw, grp, gstride, out + j, 4, VF_LANES);
+        j += 4 * VF_LANES;
+    }
+    for (; j < cols; j += VF_LANES) {
+        const int cnt = cols - j < VF_LANES ? (int)(cols - j) : VF_LANES;
+        colsum_strip(rows, a + j, lda, w, ldw, grp, gstride, out + j, 1, cnt);
     }
 }
 
