@@ -176,6 +176,49 @@ static void test_block_edges(void **state)
     check_one(tables, nt, DIRECT_BIAS, 150, 1030, 520, &rng);
 }
 
+/* The grouped product must give recur_sgemm's bits on the same rows gathered one after the
+ * other, across a K block edge (gemm.h promises it: a small layer's weight gradient is
+ * then the same sum whichever rows it is read from). */
+static void test_tn_grouped_bits(void **state)
+{
+    (void)state;
+    const recur_kernels *tables[RECUR_ISA_COUNT];
+    int nt = test_isas(tables);
+    test_rng rng = { 4242 };
+    static const int shapes[][3] = { { 50, 200, 300 }, { 7, 33, 17 }, { 16, 50, 257 } };
+    for (int si = 0; si < 3; si++) {
+        const int m = shapes[si][0], n = shapes[si][1], k = shapes[si][2];
+        const int krows = (k + GRP - 1) / GRP * GSTRIDE;
+        float *a = malloc(sizeof(float) * (size_t)krows * m);
+        float *b = malloc(sizeof(float) * (size_t)krows * n);
+        float *ag = malloc(sizeof(float) * (size_t)k * m);
+        float *bg = malloc(sizeof(float) * (size_t)k * n);
+        float *c1 = malloc(sizeof(float) * (size_t)m * n);
+        float *c2 = malloc(sizeof(float) * (size_t)m * n);
+        rng_fill(&rng, a, (size_t)krows * m, -1.0f, 1.0f);
+        rng_fill(&rng, b, (size_t)krows * n, -1.0f, 1.0f);
+        for (int q = 0; q < k; q++) {
+            const size_t p = (size_t)stored_row(TN_GROUPED, q);
+            memcpy(ag + (size_t)q * m, a + p * m, sizeof(float) * (size_t)m);
+            memcpy(bg + (size_t)q * n, b + p * n, sizeof(float) * (size_t)n);
+        }
+        for (int t = 0; t < nt; t++) {
+            float *work = malloc(sizeof(float) * recur_gemm_work_floats(tables[t], m, n, k, true,
+                                                                        false));
+            rng_fill(&rng, c1, (size_t)m * n, -1.0f, 1.0f);
+            memcpy(c2, c1, sizeof(float) * (size_t)m * n);
+            recur_sgemm(tables[t], m, n, k, ag, m, true, bg, n, false, c1, n, true, work);
+            recur_sgemm_tn_grouped(tables[t], m, n, k, a, m, b, n, GRP, GSTRIDE, c2, n, true,
+                                   work);
+            if (memcmp(c1, c2, sizeof(float) * (size_t)m * n) != 0)
+                fail_msg("%s m=%d n=%d k=%d: grouped product differs from the gathered one",
+                         tables[t]->name, m, n, k);
+            free(work);
+        }
+        free(a); free(b); free(ag); free(bg); free(c1); free(c2);
+    }
+}
+
 /* k = 0: C is zeroed (overwrite) or left alone (accumulate); with a bias, every row of C
  * is the bias. */
 static void test_k_zero(void **state)
@@ -207,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_direct),
         cmocka_unit_test(test_packed_bias),
         cmocka_unit_test(test_tn_grouped),
+        cmocka_unit_test(test_tn_grouped_bits),
         cmocka_unit_test(test_direct_bias),
         cmocka_unit_test(test_block_edges),
         cmocka_unit_test(test_k_zero),
