@@ -61,6 +61,38 @@ def test_outputs_and_gradients_match_torch_nn(mode, layers, bidirectional, batch
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_input_that_needs_no_gradient(bidirectional, monkeypatch):
+    """Data without requires_grad: the first layer computes no dx (the second still does,
+    its input is the first's output), and the weights' gradients are those of a run that
+    did compute it, bit for bit."""
+    from recur.torch._direction import Direction
+    asked = []
+    original = Direction.backward
+
+    def spy(self, dy, dh, dc, x_shape, want_x, *rest):
+        asked.append(want_x)
+        return original(self, dy, dh, dc, x_shape, want_x, *rest)
+
+    monkeypatch.setattr(Direction, "backward", spy)
+    _, mine = pair("LSTM", 5, 7, num_layers=2, bidirectional=bidirectional,
+                   batch_first=True)
+    x = torch.randn(4, 6, 5)
+    grads = []
+    for needs in (True, False):
+        mine.zero_grad()
+        asked.clear()
+        xi = x.clone().requires_grad_(needs)
+        out, _ = mine(xi)
+        out.square().sum().backward()
+        assert (xi.grad is not None) == needs
+        directions = 2 if bidirectional else 1
+        assert sorted(asked) == sorted([True] * directions + [needs] * directions)
+        grads.append([p.grad.clone() for p in mine.parameters()])
+    for a, b in zip(*grads):
+        assert torch.equal(a, b)
+
+
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 def test_initial_states_and_their_gradients(mode):
     ref, mine = pair(mode, 3, 4, num_layers=2, bidirectional=True)

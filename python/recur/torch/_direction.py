@@ -92,11 +92,13 @@ class Direction:
         self.generation += 1
         return y, h, c
 
-    def backward(self, dy, dh, dc, x_shape, want_h0: bool, want_c0: bool):
+    def backward(self, dy, dh, dc, x_shape, want_x: bool, want_h0: bool, want_c0: bool):
+        """Gradients; dx only when wanted (input data needs none, and its dX = dG·Wᵀ is a
+        GEMM as large as the recurrent one on a wide input)."""
         B, T, F = x_shape
         H, G = self.hidden, self.gates
         check(L.lib.recur_rnn_zero_grads(self.handle))
-        dx = dy.new_empty((B, T, F))
+        dx = dy.new_empty((B, T, F)) if want_x else None
         dh0 = dy.new_empty((B, H)) if want_h0 else None
         dc0 = dy.new_empty((B, H)) if want_c0 else None
         check(L.lib.recur_rnn_backward(self.handle, _ptr(dy), _ptr(dh), _ptr(dc), _ptr(dx),
@@ -145,7 +147,7 @@ class DirectionFunction(torch.autograd.Function):
         dc = dc if d.mode == "LSTM" else None
         grads = d.backward(dy.contiguous(), dh.contiguous(),
                            None if dc is None else dc.contiguous(), tuple(x.shape),
-                           h0 is not None and ctx.needs_input_grad[3],
+                           ctx.needs_input_grad[1], h0 is not None and ctx.needs_input_grad[3],
                            c0 is not None and ctx.needs_input_grad[4])
         dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh = grads
         return None, dx, None, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
