@@ -272,6 +272,17 @@ static void check_case(const kfile *c, const char *export_dir)
     }
 }
 
+/* A case's files in a directory of the test's own, which goes when the test ends. */
+static void remove_exports(const char *dir, const kfile *c)
+{
+    const char *suffixes[] = { ".keras", ".recur.txt" };
+    for (int i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s%s", dir, c->name, suffixes[i]);
+        unlink(path);
+    }
+}
+
 static void test_keras_files(void **state)
 {
     (void)state;
@@ -285,14 +296,19 @@ static void test_keras_files(void **state)
     int cases = 0;
     while (read_case(fp, &c)) {
         check_case(&c, dir);
+        if (dir == tmp)
+            remove_exports(dir, &c);
         for (int i = 0; i < c.n; i++)
             free(c.values[i]);
         cases++;
     }
     fclose(fp);
+    if (dir == tmp)
+        rmdir(dir);
     assert_int_equal(cases, 7);
-    printf("%d Keras cases in %s: worst relative error of predictions %.1e, of weights after "
-           "three steps %.1e\n", cases, dir, worst_pred, worst_weight);
+    printf("%d Keras cases (exports %s %s): worst relative error of predictions %.1e, of "
+           "weights after three steps %.1e\n", cases, dir == tmp ? "removed from" : "left in",
+           dir, worst_pred, worst_weight);
 }
 
 /* A model saved uncompiled predicts, refuses to train or evaluate until compiled (as in
