@@ -1,6 +1,8 @@
-// Kernel micro-benchmarks per ISA: the FMA peak itself, and single-threaded SGEMM on the
+// Kernel micro-benchmarks per ISA: the FMA peak itself, single-threaded SGEMM on the
 // shapes the layers run — the per-step recurrent GEMM (M = batch, N = 4H, K = H), the
-// hoisted input GEMM (M = T·B), and backward's transposed forms.
+// hoisted input GEMM (M = T·B), and backward's transposed forms — and the LSTM gate kernels
+// on one thread's rows of a step, whose cost rivals the GEMM's on small layers.
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -53,6 +55,63 @@ void BM_sgemm(benchmark::State &state, recur_isa isa, Form form, int m, int n, i
     bench_set_flop_counters(state, 2.0 * m * n * k, s, isa, 1);
 }
 
+// One step's LSTM gate kernel (forward, or backward from the kept activations) on `rows`
+// rows of H units; items are units (rows · H).
+void BM_lstm_gates(benchmark::State &state, recur_isa isa, int rows, int H, recur_activation act,
+                   bool backward)
+{
+    const recur_kernels *kt;
+    if (recur_kernels_for(isa, &kt) != RECUR_OK) {
+        state.SkipWithError("ISA not available");
+        return;
+    }
+    const size_t nh = size_t(rows) * H;
+    std::vector<float> pre(4 * nh), gates(4 * nh), c_prev(nh), c(nh), h(nh), act_c(nh),
+        dh(nh), dc(nh);
+    bench_fill(pre, 3.0f);
+    bench_fill(c_prev, 1.0f);
+    bench_fill(dh, 1.0f);
+    recur_lstm_fwd_args f = {};
+    f.rows = rows;
+    f.units = H;
+    f.act = act;
+    f.rec_act = RECUR_ACT_SIGMOID;
+    f.gates = gates.data();
+    f.c_prev = c_prev.data();
+    f.c = c.data();
+    f.h = h.data();
+    f.act_c = act_c.data();   // training keeps act(c)
+    gates = pre;
+    kt->lstm_fwd(&f);
+    const std::vector<float> kept = gates;
+    recur_lstm_bwd_args b = {};
+    b.rows = rows;
+    b.units = H;
+    b.act = act;
+    b.rec_act = RECUR_ACT_SIGMOID;
+    b.gates = gates.data();
+    b.c_prev = c_prev.data();
+    b.c = c.data();
+    b.act_c = act_c.data();
+    b.dh = dh.data();
+    b.dc = dc.data();
+    gates = pre;
+    // Forward activates the gates in place: its next call activates activations, at the
+    // same cost. Backward overwrites them with gradients, so each call first gets the kept
+    // activations back (a copy of rows·4H floats from L1, timed with it) and a zero dc.
+    for (auto _ : state) {
+        if (backward) {
+            std::copy(kept.begin(), kept.end(), gates.begin());
+            std::fill(dc.begin(), dc.end(), 0.0f);
+            kt->lstm_bwd(&b);
+        } else {
+            kt->lstm_fwd(&f);
+        }
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(int64_t(state.iterations()) * int64_t(nh));
+}
+
 void BM_peak(benchmark::State &state, recur_isa isa, int threads)
 {
     if (!recur_isa_supported(isa)) {
@@ -91,6 +150,13 @@ int main(int argc, char **argv)
             benchmark::RegisterBenchmark(("sgemm/" + name + "/dX_NT/M:" + tb + "/N:" + h + "/K:" + n4).c_str(),
                                          BM_sgemm, recur_isa(isa), NT, TB, H, 4 * H);
         }
+        for (int H : { 50, 256 })
+            for (recur_activation act : { RECUR_ACT_TANH, RECUR_ACT_RELU })
+                for (bool bwd : { false, true })
+                    benchmark::RegisterBenchmark(("lstm_gates/" + name + (bwd ? "/backward" : "/forward") +
+                                                  "/act:" + (act == RECUR_ACT_TANH ? "tanh" : "relu") +
+                                                  "/rows:16/H:" + std::to_string(H)).c_str(),
+                                                 BM_lstm_gates, recur_isa(isa), 16, H, act, bwd);
         benchmark::RegisterBenchmark(("sgemm/" + name + "/square/M:2048/N:2048/K:2048").c_str(),
                                      BM_sgemm, recur_isa(isa), PACKED_NN, 2048, 2048, 2048);
     }
