@@ -87,11 +87,37 @@ static void act_backward(size_t n, recur_activation act, const float *y, const f
 }
 
 /* ---- LSTM: gates i, f, g(c), o -------------------------------------------------------------- */
+/* tanh and sigmoid are SLEEF calls; the others are a few instructions inline. */
+static inline int act_is_call(recur_activation act)
+{
+    return act == RECUR_ACT_TANH || act == RECUR_ACT_SIGMOID;
+}
+
+/* One row's g = act(g), c = f⊙c_prev + i⊙g, tc = act(c), h = o⊙tc in one pass, for an
+ * activation without a call (i, f and o already activated); act constant where inlined. */
+static inline __attribute__((always_inline)) void
+lstm_cell_inline(int W, int H, recur_activation act, float *g, const float *cp, float *c,
+                 float *tc, float *h)
+{
+    for (int j = 0; j < W; j += VF_LANES) {
+        const int n = W - j < VF_LANES ? W - j : VF_LANES;
+        const vf gg = act_vec(ld(g + 2 * H + j, n), act);
+        st(g + 2 * H + j, gg, n);
+        const vf cv = vf_add(vf_mul(ld(g + H + j, n), ld(cp + j, n)), vf_mul(ld(g + j, n), gg));
+        st(c + j, cv, n);
+        const vf t = act_vec(cv, act);
+        if (tc)
+            st(tc + j, t, n);
+        st(h + j, vf_mul(ld(g + 3 * H + j, n), t), n);
+    }
+}
+
 /* Per row: each gate block activated in place by its own loop (i and f, adjacent and
  * sharing an activation, as one run of 2H when the row is whole: one partial vector, not
  * two), then c = f⊙c_prev + i⊙g, then h = o⊙act(c). Loops of one operation keep no vector
  * live across the transcendental calls, and their iterations are independent, so the calls
- * overlap. */
+ * overlap. With an inline activation (relu: the tutorial's LSTM) g, c, act(c) and h are one
+ * pass instead of four. */
 static void lstm_fwd(const recur_lstm_fwd_args *a)
 {
     const int W = a->units, H = a->layout_units ? a->layout_units : W;
@@ -99,21 +125,30 @@ static void lstm_fwd(const recur_lstm_fwd_args *a)
         float *g = a->gates + (size_t)r * 4 * H;
         const float *cp = a->c_prev + (size_t)r * H;
         float *c = a->c + (size_t)r * H, *h = a->h + (size_t)r * H;
-        /* act(c) goes to act_c when kept, else through h, which o then scales in place */
-        float *tc = a->act_c ? a->act_c + (size_t)r * H : h;
         if (W == H) {
             act_forward((size_t)2 * H, a->rec_act, g, g);
         } else {
             act_forward((size_t)W, a->rec_act, g, g);
             act_forward((size_t)W, a->rec_act, g + H, g + H);
         }
-        act_forward((size_t)W, a->act, g + 2 * H, g + 2 * H);
         act_forward((size_t)W, a->rec_act, g + 3 * H, g + 3 * H);
+        float *kept = a->act_c ? a->act_c + (size_t)r * H : NULL;
+        if (a->act == RECUR_ACT_RELU) {
+            lstm_cell_inline(W, H, RECUR_ACT_RELU, g, cp, c, kept, h);
+            continue;
+        }
+        if (!act_is_call(a->act)) {
+            lstm_cell_inline(W, H, a->act, g, cp, c, kept, h);
+            continue;
+        }
+        act_forward((size_t)W, a->act, g + 2 * H, g + 2 * H);
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
             vf fc = vf_mul(ld(g + H + j, n), ld(cp + j, n));
             st(c + j, vf_add(fc, vf_mul(ld(g + j, n), ld(g + 2 * H + j, n))), n);
         }
+        /* act(c) goes to act_c when kept, else through h, which o then scales in place */
+        float *tc = kept ? kept : h;
         act_forward((size_t)W, a->act, c, tc);
         for (int j = 0; j < W; j += VF_LANES) {
             int n = W - j < VF_LANES ? W - j : VF_LANES;
