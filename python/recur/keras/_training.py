@@ -38,6 +38,11 @@ class _FitSession:
         self.stop = ctypes.c_int(0)
         self.error: Optional[BaseException] = None
         self.bar: Optional[Progbar] = None
+        self.epoch = initial_epoch
+        # stop_training set by a batch callback: the C loop stops after that batch, and the
+        # epoch is then ended here from its last batch logs, as Keras ends it
+        self.stopped_in_epoch = False
+        self.batch_logs: Dict[str, float] = {}
 
     def interrupt(self, signum, frame) -> None:
         """SIGINT during fit: Python runs this at the next callback, i.e. after the batch."""
@@ -49,6 +54,7 @@ class _FitSession:
         self.stop.value = 1
 
     def begin_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
         if self.verbose:
             print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
         self.bar = Progbar(self.steps, self.verbose)
@@ -62,10 +68,12 @@ class _FitSession:
             log = log_p.contents
             batch = log.batch
             logs = {key: float(log.loss if k < 0 else log.metrics[k]) for key, k in self.batch_keys}
+            self.batch_logs = logs
             for cb in self.callbacks:
                 cb.on_train_batch_end(batch, logs)
             if self.model.stop_training:       # as Keras: the epoch ends after this batch
                 self.stop.value = 1
+                self.stopped_in_epoch = True
             self.bar.update(batch + 1, logs)
             if batch + 1 < self.steps:
                 for cb in self.callbacks:
@@ -87,9 +95,7 @@ class _FitSession:
             log = log_p.contents
             epoch = self.initial_epoch + log.epoch
             logs = self.logs_of(log)
-            self.bar.update(self.steps, logs, final=True)
-            for cb in self.callbacks:
-                cb.on_epoch_end(epoch, logs)
+            self.close_epoch(epoch, logs)
             if self.model.stop_training:
                 return 1
             if epoch + 1 < self.epochs:
@@ -98,6 +104,23 @@ class _FitSession:
         except BaseException as e:
             self._fail(e)
             return 1
+
+    def end_stopped_epoch(self, xv, yv, batch: int) -> None:
+        """The epoch a batch callback stopped: its logs are the last batch's running means,
+        then the validation, as Keras's epoch logs are; its bar and on_epoch_end close it."""
+        logs = dict(self.batch_logs)
+        if self.validating:
+            val = self.model.evaluate(xv, yv, batch_size=min(batch, len(xv)), verbose=0,
+                                      return_dict=True)
+            logs.update((f"val_{k}", v) for k, v in val.items())
+        self.close_epoch(self.epoch, dict(sorted(logs.items())))
+
+    def close_epoch(self, epoch: int, logs: Dict[str, float]) -> None:
+        """on_epoch_end, then the bar's final line: Keras's progress bar is the last of its
+        callbacks, so what the others print during the epoch's end comes before that line."""
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+        self.bar.update(self.steps, logs, final=True)
 
 
 def _validation(model, validation_data: Any, what: str):
@@ -178,6 +201,8 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
     if session.error is not None:
         raise session.error
     check(status)
+    if session.stopped_in_epoch:
+        session.end_stopped_epoch(xv, yv, batch)
     for cb in cbs:
         cb.on_train_end({})
     history.model = model
