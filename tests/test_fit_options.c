@@ -1,5 +1,5 @@
-/* recur_model_fit's validation data given apart from the training samples, its stop flag and
- * its batch logs. */
+/* recur_model_fit's validation data given apart from the training samples, its stop flag, its
+ * batch logs, initial_epoch, and a learning rate changed between fits or during one. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -132,12 +132,79 @@ static void test_initial_epoch_resumes(void **state)
     recur_model_free(c);
 }
 
+/* on_epoch: after the first epoch, the model (user) trains at 2e-3. */
+static int lower_rate_after_first(const recur_epoch_log *log, void *user)
+{
+    recur_model **m = user;
+    if (log->epoch == 0)
+        assert_int_equal(recur_model_set_learning_rate(m[0], 2e-3f), RECUR_OK);
+    return 0;
+}
+
+/* A rate set between fits trains as one compiled with it; set from fit's epoch callback, as
+ * two fits with the rate set between them (the second resuming at epoch 1); it is what
+ * get_compile_opts reports and what a saved model keeps; bad values and an uncompiled
+ * model are refused. */
+static void test_set_learning_rate(void **state)
+{
+    (void)state;
+    float x[50 * 6 * 3], y[50 * 2], wa[4096], wb[4096];
+    test_small_data(12, x, y);
+    recur_model *a = test_small_model(), *b = test_small_model();
+    recur_compile_opts c = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE,
+                             .metrics = RECUR_METRIC_MAE, .learning_rate = 2e-3f };
+    assert_int_equal(recur_model_compile(a, &c), RECUR_OK);
+    assert_int_equal(recur_model_set_learning_rate(b, 2e-3f), RECUR_OK);
+    recur_fit_opts o = { .epochs = 1, .batch_size = 8, .seed = 4 };
+    assert_int_equal(recur_model_fit(a, x, y, 50, &o), RECUR_OK);
+    assert_int_equal(recur_model_fit(b, x, y, 50, &o), RECUR_OK);
+    size_t n = test_model_weights(a, wa, 4096);
+    assert_int_equal(test_model_weights(b, wb, 4096), n);
+    assert_memory_equal(wa, wb, n * sizeof(float));
+    recur_model_free(a);
+    recur_model_free(b);
+
+    /* during fit: epoch 0 at Adam's default rate, epoch 1 at 2e-3 */
+    a = test_small_model(), b = test_small_model();
+    o.epochs = 2, o.on_epoch = lower_rate_after_first, o.user = &a;
+    assert_int_equal(recur_model_fit(a, x, y, 50, &o), RECUR_OK);
+    o.epochs = 1, o.on_epoch = NULL, o.user = NULL;
+    assert_int_equal(recur_model_fit(b, x, y, 50, &o), RECUR_OK);
+    assert_int_equal(recur_model_set_learning_rate(b, 2e-3f), RECUR_OK);
+    o.epochs = 2, o.initial_epoch = 1;
+    assert_int_equal(recur_model_fit(b, x, y, 50, &o), RECUR_OK);
+    n = test_model_weights(a, wa, 4096);
+    assert_int_equal(test_model_weights(b, wb, 4096), n);
+    assert_memory_equal(wa, wb, n * sizeof(float));
+
+    const char *path = "test_set_learning_rate.recur";
+    assert_int_equal(recur_model_save(b, path), RECUR_OK);
+    recur_model *back;
+    assert_int_equal(recur_model_load(path, &back), RECUR_OK);
+    remove(path);
+    recur_compile_opts got;
+    assert_int_equal(recur_model_get_compile_opts(back, &got), RECUR_OK);
+    assert_true(got.learning_rate == 2e-3f);
+    expect_error(recur_model_set_learning_rate(b, -1.0f), RECUR_ERR_ARGUMENT, ">= 0");
+    expect_error(recur_model_set_learning_rate(b, NAN), RECUR_ERR_ARGUMENT, "finite");
+    expect_error(recur_model_set_learning_rate(NULL, 0.1f), RECUR_ERR_ARGUMENT, "NULL");
+    recur_model *raw;
+    assert_int_equal(recur_model_create(6, 3, &raw), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(raw, 2, RECUR_ACT_DEFAULT), RECUR_OK);
+    expect_error(recur_model_set_learning_rate(raw, 0.1f), RECUR_ERR_STATE, "not compiled");
+    recur_model_free(raw);
+    recur_model_free(back);
+    recur_model_free(a);
+    recur_model_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_validation_data_and_stop),
         cmocka_unit_test(test_batch_logs),
         cmocka_unit_test(test_initial_epoch_resumes),
+        cmocka_unit_test(test_set_learning_rate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

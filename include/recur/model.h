@@ -146,6 +146,11 @@ RECUR_API recur_status recur_model_get_compile_opts_sized(const recur_model *m,
                                                           size_t o_size);
 #define recur_model_get_compile_opts(m, o) \
     recur_model_get_compile_opts_sized((m), (o), sizeof(recur_compile_opts))
+/* The optimizer's learning rate from the next step on, as assigning Keras's
+ * optimizer.learning_rate: compile's other settings and the optimizer state stay; finite
+ * and >= 0; allowed from fit's callbacks, between batches; saved with the model. Every
+ * process training one model (recur_model_set_collective) must set the same value. */
+RECUR_API recur_status recur_model_set_learning_rate(recur_model *m, float learning_rate);
 /* Seed of the weight initializers (default 0); call before compile. */
 RECUR_API recur_status recur_model_set_seed(recur_model *m, unsigned long long seed);
 

@@ -153,6 +153,20 @@ recur_status recur_model_get_compile_opts_sized(const recur_model *m, recur_comp
     return RECUR_OK;
 }
 
+recur_status recur_model_set_learning_rate(recur_model *m, float learning_rate)
+{
+    if (m == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_learning_rate: model is NULL");
+    if (!m->compiled)
+        return recur_fail(RECUR_ERR_STATE, "recur_model_set_learning_rate: the model is not "
+                          "compiled");
+    if (!(learning_rate >= 0.0f) || !isfinite(learning_rate))
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_learning_rate: the learning "
+                          "rate must be finite and >= 0, got %g", (double)learning_rate);
+    m->copts.learning_rate = learning_rate;
+    return RECUR_OK;
+}
+
 #undef recur_model_compile
 RECUR_API recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o);
 recur_status recur_model_compile(recur_model *m, const recur_compile_opts *o)
