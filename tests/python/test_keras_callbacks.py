@@ -214,3 +214,69 @@ def test_stop_in_a_batch_still_ends_the_epoch(rng):
     val = m.evaluate(x[48:], y[48:], batch_size=16, verbose=0, return_dict=True)
     assert h.history["val_loss"] == [val["loss"]]
     assert h.history["val_accuracy"] == [val["accuracy"]]
+
+
+# ---- the learning rate ---------------------------------------------------------------------
+
+def f32(v):
+    return float(np.float32(v))
+
+
+def test_assigned_learning_rate_trains_as_compiled_with_it(tmp_path, rng):
+    x, y = small_data(rng)
+    a, b = tutorial_model(), tutorial_model()
+    b.set_weights(a.get_weights())
+    a.compile(optimizer=optimizers.Adam(learning_rate=0.01), loss="binary_crossentropy",
+              metrics=["accuracy"])
+    b.optimizer.learning_rate = 0.01
+    assert b.optimizer.learning_rate == f32(0.01)   # a float32, as Keras's variable
+    for m in (a, b):
+        m.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    b.save(tmp_path / "b.keras")
+    assert load_model(tmp_path / "b.keras").optimizer.learning_rate == f32(0.01)
+    with pytest.raises(ValueError, match=">= 0"):
+        b.optimizer.learning_rate = -1.0
+    with pytest.raises(TypeError, match="number"):
+        b.optimizer.learning_rate = "fast"
+
+
+@pytest.mark.parametrize("schedule", [lambda epoch: 0.01 / (epoch + 1),
+                                      lambda epoch, rate: 0.01 / (epoch + 1)])
+def test_scheduler_sets_each_epoch_rate(rng, schedule):
+    x, y = small_data(rng)
+    a, b = tutorial_model(), tutorial_model()
+    b.set_weights(a.get_weights())
+    h = a.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+              callbacks=[callbacks.LearningRateScheduler(schedule)])
+    assert h.history["learning_rate"] == [f32(0.01 / (e + 1)) for e in range(3)]
+    for e in range(3):                        # by hand: the rate set before each epoch
+        b.optimizer.learning_rate = 0.01 / (e + 1)
+        b.fit(x, y, epochs=e + 1, initial_epoch=e, batch_size=16, shuffle=False, verbose=0)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    with pytest.raises(ValueError, match="must return a float"):
+        a.fit(x, y, epochs=1, verbose=0,
+              callbacks=[callbacks.LearningRateScheduler(lambda epoch: 1)])
+
+
+def test_reduce_on_plateau_sequence(rng, capsys):
+    x, y = small_data(rng)
+    m = tutorial_model()
+    # min_delta so large that only the first epoch improves: a reduction after each
+    # epoch past patience, cooldown epochs apart, never below min_lr
+    cb = callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=1e9,
+                                     cooldown=2, min_lr=2e-4, verbose=1)
+    h = m.fit(x, y, epochs=8, batch_size=16, verbose=0, callbacks=[cb])
+    # epochs 1, 3 and 5 reduce (the rate logged is the one the epoch trained at): each
+    # cooldown counts down in the next two epochs, the second of which also counts as
+    # the patience epoch; the third reduction stops at min_lr, and the floor stays
+    want = [1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4, 2.5e-4, 2e-4, 2e-4]
+    assert h.history["learning_rate"] == [f32(v) for v in want]
+    assert m.optimizer.learning_rate == f32(2e-4)
+    assert capsys.readouterr().out.count("ReduceLROnPlateau reducing learning rate") == 3
+    with pytest.raises(ValueError, match="factor"):
+        callbacks.ReduceLROnPlateau(factor=1.0)
+    with pytest.warns(UserWarning, match="val_loss"):
+        m.fit(x, y, epochs=1, verbose=0, callbacks=[callbacks.ReduceLROnPlateau()])

@@ -77,3 +77,31 @@ def test_same_code_same_numbers(rng):
         np.testing.assert_allclose(rh[key], kh[key], rtol=1e-4, atol=1e-6)
     for a, b in zip(rw, kw):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_learning_rate_callbacks_as_keras(rng):
+    """LearningRateScheduler and ReduceLROnPlateau (cooldown, floor) in both, from the same
+    weights: the same rates epoch by epoch and the same training."""
+    from recur.keras import callbacks as RC
+    x, y = data(rng, 48)
+    results = []
+    for lib in (keras, None):
+        L = keras.layers if lib else R
+        C = keras.callbacks if lib else RC
+        model = (keras.Sequential if lib else Sequential)(
+            [L.Input((8, 3)), L.GRU(6), L.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        if lib:
+            start = model.get_weights()
+        else:
+            model.set_weights(start)
+        cbs = [C.LearningRateScheduler(lambda epoch, rate: rate * 0.9),
+               C.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=1e9,
+                                   cooldown=1, min_lr=2e-4)]
+        h = model.fit(x, y, epochs=7, batch_size=16, shuffle=False, verbose=0, callbacks=cbs)
+        results.append((h.history, model.get_weights()))
+    (kh, kw), (rh, rw) = results
+    assert rh["learning_rate"] == kh["learning_rate"]
+    np.testing.assert_allclose(rh["loss"], kh["loss"], rtol=1e-4)
+    for a, b in zip(rw, kw):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)

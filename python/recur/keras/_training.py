@@ -166,7 +166,8 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
     vb = _verbosity(verbose)
 
     history = History()
-    cbs: List[Callback] = [history] + list(callbacks or [])
+    # History last, as Keras appends it: it records what the others add to the logs
+    cbs: List[Callback] = list(callbacks or []) + [history]
     for cb in cbs:
         if not isinstance(cb, Callback):
             raise TypeError(f"fit: callbacks must be keras.callbacks.Callback objects, got "

@@ -1,5 +1,5 @@
 """keras.callbacks: Callback, History, EarlyStopping, LambdaCallback, ModelCheckpoint,
-CSVLogger, TerminateOnNaN.
+CSVLogger, TerminateOnNaN, LearningRateScheduler, ReduceLROnPlateau.
 
 recur's fit runs in C; it calls back after every batch and every epoch, so on_epoch_end,
 on_train_batch_end and the train begin/end hooks run as in Keras. on_epoch_begin and
@@ -12,6 +12,8 @@ import math
 import os
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Union
+
+import numpy as np
 
 
 class Callback:
@@ -339,5 +341,97 @@ class TerminateOnNaN(Callback):
         self.model.stop_training = True
 
 
+def _rate(model) -> float:
+    return float(model.optimizer.learning_rate)
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of every epoch to schedule(epoch, rate) (or
+    schedule(epoch), the older form), as keras.callbacks.LearningRateScheduler; the epoch's
+    logs gain "learning_rate"."""
+
+    def __init__(self, schedule: Callable, verbose: int = 0) -> None:
+        super().__init__()
+        self.schedule, self.verbose = schedule, verbose
+
+    def on_epoch_begin(self, epoch: int, logs: Optional[dict] = None) -> None:
+        try:
+            rate = self.schedule(epoch, _rate(self.model))
+        except TypeError:   # the one-argument form, as Keras falls back to it
+            rate = self.schedule(epoch)
+        if not isinstance(rate, (float, np.floating)):
+            raise ValueError("LearningRateScheduler: the schedule must return a float, got "
+                             f"{rate!r}")
+        self.model.optimizer.learning_rate = rate
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+                  f"{rate}.")
+
+    def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
+        if logs is not None:
+            logs["learning_rate"] = _rate(self.model)
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by factor (not below min_lr) once the monitored value has
+    not improved by more than min_delta for patience epochs, then wait cooldown epochs, as
+    keras.callbacks.ReduceLROnPlateau; the epoch's logs gain "learning_rate", the rate the
+    epoch trained at."""
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10,
+                 verbose: int = 0, mode: str = "auto", min_delta: float = 1e-4,
+                 cooldown: int = 0, min_lr: float = 0.0) -> None:
+        super().__init__()
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1, got {factor}")
+        self.monitor, self.mode, self.factor = monitor, mode, float(factor)
+        self.patience, self.verbose, self.cooldown = int(patience), verbose, int(cooldown)
+        self.min_delta, self.min_lr = abs(float(min_delta)), float(min_lr)
+        self._direction: Optional[str] = None
+        self.best: Optional[float] = None
+        self.wait = self.cooldown_counter = 0
+
+    def in_cooldown(self) -> bool:
+        return self.cooldown_counter > 0
+
+    def on_train_begin(self, logs: Optional[dict] = None) -> None:
+        self.best, self.wait, self.cooldown_counter = None, 0, 0
+
+    def _improves(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        if self._direction == "min":
+            return value + self.min_delta < self.best
+        return value - self.min_delta > self.best
+
+    def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
+        if self._direction is None:
+            self._direction = _direction("ReduceLROnPlateau", self.monitor, self.mode)
+        logs = logs if logs is not None else {}
+        logs["learning_rate"] = _rate(self.model)
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"ReduceLROnPlateau: {self.monitor} is not among the logs "
+                          f"({', '.join(logs)}); the learning rate stays", stacklevel=2)
+            return
+        if self.in_cooldown():
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if self._improves(current):
+            self.best, self.wait = current, 0
+            return
+        if self.in_cooldown():
+            return
+        self.wait += 1
+        old = logs["learning_rate"]
+        if self.wait < self.patience or not old > np.float32(self.min_lr):
+            return
+        new = max(old * self.factor, self.min_lr)
+        self.model.optimizer.learning_rate = new
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+        self.cooldown_counter, self.wait = self.cooldown, 0
+
+
 __all__ = ["Callback", "History", "LambdaCallback", "EarlyStopping", "ModelCheckpoint",
-           "CSVLogger", "TerminateOnNaN"]
+           "CSVLogger", "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau"]

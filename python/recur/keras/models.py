@@ -180,6 +180,7 @@ class Sequential:
         check_unsupported("compile", {k: v for k, v in own.items()}, COMPILE_DEFAULTS)
         settings = CompileSettings(optimizer, loss, metrics)
         self._compile = settings
+        settings.optimizer._bind(self)
         if self._handle is not None:
             o = settings.options()
             check(L.lib.recur_model_compile_sized(self._handle, ctypes.byref(o),
@@ -187,7 +188,10 @@ class Sequential:
 
     @property
     def optimizer(self):
-        return None if self._compile is None else self._compile.optimizer
+        if self._compile is None:
+            return None
+        self._compile.optimizer._bind(self)
+        return self._compile.optimizer
 
     @property
     def metrics_names(self) -> List[str]:

@@ -1,9 +1,15 @@
 """keras.optimizers: Adam, SGD and RMSprop with Keras's arguments and defaults."""
 from __future__ import annotations
 
+import math
+import numbers
+import weakref
 from typing import Any, Optional, Union
 
+import numpy as np
+
 from .. import _lib as L
+from .._errors import check
 from ._args import check_unsupported
 
 # Keras optimizer arguments recur runs only at their defaults.
@@ -13,20 +19,46 @@ _COMMON_DEFAULTS = {"weight_decay": None, "use_ema": False, "ema_momentum": 0.99
 
 
 class Optimizer:
-    """What compile needs from an optimizer: its recur kind and settings."""
+    """What compile needs from an optimizer: its recur kind and settings. learning_rate may
+    be assigned at any time, as Keras's: from the next training step on, in fit's callbacks
+    too (LearningRateScheduler, ReduceLROnPlateau)."""
     _kind = ""
+    _model: Optional[weakref.ref] = None   # the model compiled with this optimizer
 
     def __init__(self, learning_rate: float, clipnorm: Optional[float] = None,
                  clipvalue: Optional[float] = None, global_clipnorm: Optional[float] = None,
                  **kwargs: Any):
         check_unsupported(type(self).__name__, kwargs, _COMMON_DEFAULTS)
-        if not isinstance(learning_rate, (int, float)):
+        if not isinstance(learning_rate, numbers.Real):
             raise NotImplementedError(f"{type(self).__name__}: learning_rate must be a number "
                                       "(schedules are not supported by recur)")
         if sum(v is not None for v in (clipnorm, clipvalue, global_clipnorm)) > 1:
             raise ValueError("only one of clipnorm, clipvalue and global_clipnorm can be set")
-        self.learning_rate = float(learning_rate)
+        self.learning_rate = learning_rate
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+
+    @property
+    def learning_rate(self) -> float:
+        """The rate as a float32 holds it, as Keras's variable does."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            raise TypeError(f"{type(self).__name__}: learning_rate must be a number, got "
+                            f"{type(value).__name__}")
+        rate = float(np.float32(value))
+        if not (math.isfinite(rate) and rate >= 0.0):
+            raise ValueError(f"{type(self).__name__}: learning_rate must be finite and >= 0, "
+                             f"got {value!r}")
+        model = self._model() if self._model is not None else None
+        if model is not None and model._handle is not None and model.optimizer is self:
+            check(L.lib.recur_model_set_learning_rate(model._handle, rate))
+        self._learning_rate = rate
+
+    def _bind(self, model) -> None:
+        """The model whose C optimizer an assigned learning_rate reaches."""
+        self._model = weakref.ref(model)
 
     def _fill(self, o: L.CompileOpts) -> None:
         o.optimizer = L.OPTIMIZER[self._kind]
