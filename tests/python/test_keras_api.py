@@ -374,3 +374,12 @@ def test_names_the_library_cannot_store_keep_working(rng):
     m = Sequential([layers.Input((5, 2)), LSTM(3, name="my lstm")], name="a/b")
     assert m.predict(rng.standard_normal((2, 5, 2)), verbose=0).shape == (2, 3)
     assert m.layers[0].name == "my lstm" and m.name == "a/b"
+
+
+def test_a_keras_layer_recur_lacks_is_named_with_what_it_has():
+    with pytest.raises(AttributeError, match="does not implement the Keras layer Conv1D; "
+                                             "its layers are SimpleRNN, LSTM"):
+        layers.Conv1D
+    with pytest.raises(ImportError):   # Python's own message: import drops the text
+        from recur.keras.layers import Flatten  # noqa: F401
+    assert not hasattr(layers, "__wrapped__")

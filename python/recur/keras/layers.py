@@ -458,3 +458,13 @@ class Bidirectional(Layer):
 __all__ = ["Input", "InputSpec", "Layer", "SimpleRNN", "LSTM", "GRU", "Dense",
            "TimeDistributed", "Embedding", "Masking", "Dropout", "Bidirectional",
            "GlobalAveragePooling1D", "GlobalMaxPooling1D"]
+
+
+def __getattr__(name: str):
+    """A Keras layer recur lacks (Conv1D, Flatten, ...): the error says which it has."""
+    message = f"module 'recur.keras.layers' has no attribute {name!r}"
+    if name[:1].isupper():
+        layers = [n for n in __all__ if n not in ("Input", "InputSpec", "Layer")]
+        message += (f": recur does not implement the Keras layer {name}; its layers are "
+                    f"{', '.join(layers)}")
+    raise AttributeError(message)
