@@ -18,7 +18,7 @@ import numpy as np
 from .. import _lib as L
 from .._arrays import as_float32, pointer
 from .._errors import check
-from . import _seeds, layers as layers_module
+from . import _seeds
 from ._args import check_unsupported
 from ._compile import COMPILE_DEFAULTS, COMPILE_SPEED_ONLY, CompileSettings
 from ._progbar import Progbar
