@@ -1,5 +1,6 @@
 /* recur_model_fit's validation data given apart from the training samples, its stop flag, its
- * batch logs, initial_epoch, and a learning rate changed between fits or during one. */
+ * batch logs, initial_epoch, a learning rate changed between fits or during one, and a copy
+ * for another sequence length that trains on. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -198,6 +199,45 @@ static void test_set_learning_rate(void **state)
     recur_model_free(b);
 }
 
+/* A copy for another length goes on training where the model left off: copied to the same
+ * length it trains on as the original does, bit for bit (optimizer slots and step count
+ * came along); at another length it predicts what a rebuild predicts; and copied there and
+ * back it still trains as the original. */
+static void test_with_timesteps(void **state)
+{
+    (void)state;
+    float x[50 * 6 * 3], y[50 * 2], x9[50 * 9 * 3], wa[4096], wb[4096], p[50 * 2], q[50 * 2];
+    test_small_data(13, x, y);
+    for (int i = 0; i < 50 * 9 * 3; i++)
+        x9[i] = x[i % (50 * 6 * 3)] * 0.5f;
+    recur_model *a = test_small_model(), *same, *longer, *rebuilt, *back;
+    recur_fit_opts o = { .epochs = 1, .batch_size = 8, .seed = 5 };
+    assert_int_equal(recur_model_fit(a, x, y, 50, &o), RECUR_OK);
+    assert_int_equal(recur_model_with_timesteps(a, 6, &same), RECUR_OK);
+    assert_int_equal(recur_model_with_timesteps(a, 9, &longer), RECUR_OK);
+    assert_int_equal(recur_model_rebuild(a, 9, false, &rebuilt), RECUR_OK);
+    assert_int_equal(recur_model_predict(longer, x9, 50, p), RECUR_OK);
+    assert_int_equal(recur_model_predict(rebuilt, x9, 50, q), RECUR_OK);
+    assert_memory_equal(p, q, sizeof p);
+    assert_int_equal(recur_model_with_timesteps(longer, 6, &back), RECUR_OK);
+    o.seed = 6;
+    recur_model *trained[] = { a, same, back };
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(recur_model_fit(trained[i], x, y, 50, &o), RECUR_OK);
+    const size_t n = test_model_weights(a, wa, 4096);
+    for (int i = 1; i < 3; i++) {
+        assert_int_equal(test_model_weights(trained[i], wb, 4096), n);
+        assert_memory_equal(wa, wb, n * sizeof(float));
+    }
+    recur_model *none = (recur_model *)1;
+    expect_error(recur_model_with_timesteps(a, 0, &none), RECUR_ERR_ARGUMENT, "");
+    assert_null(none);
+    expect_error(recur_model_with_timesteps(NULL, 4, &none), RECUR_ERR_ARGUMENT, "NULL");
+    recur_model *models[] = { a, same, longer, rebuilt, back };
+    for (int i = 0; i < 5; i++)
+        recur_model_free(models[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +245,7 @@ int main(void)
         cmocka_unit_test(test_batch_logs),
         cmocka_unit_test(test_initial_epoch_resumes),
         cmocka_unit_test(test_set_learning_rate),
+        cmocka_unit_test(test_with_timesteps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -265,6 +265,12 @@ RECUR_API recur_status recur_model_set_num_threads(recur_model *m, int threads);
  * metadata. */
 RECUR_API recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool stateful,
                                            recur_model **out);
+/* A copy of m for inputs of `timesteps` steps that goes on training where m left off: its
+ * weights, optimizer state and step count too (not its carried states or history) — a
+ * Keras model whose input length is left open (input_shape=(None, features)), given
+ * sequences of another length. Not for a model trained by several processes. */
+RECUR_API recur_status recur_model_with_timesteps(const recur_model *m, int timesteps,
+                                                  recur_model **out);
 /* The model's name (layer -1) or layer `layer`'s, as summary and Keras files show them
  * ("" = Keras's default: sequential, lstm, lstm_1, ...). Letters, digits, '_', '-', '.';
  * at most 63 bytes. */

@@ -1,7 +1,8 @@
 /* A model's layers and weights rebuilt for another sequence length, optionally stateful:
  * what Keras users do by hand to generate text one step at a time (the same layers with
- * stateful=True and a batch shape, then set_weights). The layers are rebuilt from their
- * config records, as a model file rebuilds them. */
+ * stateful=True and a batch shape, then set_weights); or with its whole training state, for
+ * a Keras model whose input length is left open. The layers are rebuilt from their config
+ * records, as a model file rebuilds them. */
 #include <string.h>
 
 #include "core/error.h"
@@ -57,6 +58,26 @@ recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool state
     /* the same architecture: the same table, so the values copy as one block */
     memcpy(c->params, m->params, m->block_floats * sizeof(float));
     model_weights_changed(c);
+    *out = c;
+    return RECUR_OK;
+}
+
+recur_status recur_model_with_timesteps(const recur_model *m, int timesteps, recur_model **out)
+{
+    if (m == NULL || out == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_with_timesteps: NULL argument");
+    *out = NULL;
+    if (m->coll.size > 0)
+        return recur_fail(RECUR_ERR_STATE, "recur_model_with_timesteps: the model is trained "
+                          "by several processes");
+    recur_model *c;
+    recur_status s = recur_model_rebuild(m, timesteps, model_stateful(m), &c);
+    if (s != RECUR_OK)
+        return s;
+    /* the optimizer's two slots follow the values in the block, laid out alike */
+    memcpy(c->slot[0], m->slot[0], 2 * m->block_floats * sizeof(float));
+    c->iterations = m->iterations;
+    c->stateful_batch = m->stateful_batch;
     *out = c;
     return RECUR_OK;
 }
