@@ -126,6 +126,7 @@ _PROTOTYPES = [
     ("recur_model_add_global_max_pooling1d", status, model_p),
     ("recur_model_compile_sized", status, model_p, POINTER(CompileOpts), c_size_t),
     ("recur_model_set_learning_rate", status, model_p, c_float),
+    ("recur_model_with_timesteps", status, model_p, c_int, POINTER(model_p)),
     ("recur_model_set_seed", status, model_p, c_ulonglong),
     ("recur_model_fit_sized", status, model_p, c_float_p, c_float_p, c_int, POINTER(FitOpts),
      c_size_t),

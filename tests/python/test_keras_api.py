@@ -383,3 +383,28 @@ def test_a_keras_layer_recur_lacks_is_named_with_what_it_has():
     with pytest.raises(ImportError):   # Python's own message: import drops the text
         from recur.keras.layers import Flatten  # noqa: F401
     assert not hasattr(layers, "__wrapped__")
+
+
+def test_an_open_length_follows_the_data(rng):
+    """input_shape=(None, F), as Keras: sequences of any length, the weights and the
+    optimizer carried from one length to the next."""
+    x20 = rng.standard_normal((32, 20, 2)).astype(np.float32)
+    y = (x20[:, :, 0].mean(axis=1, keepdims=True) > 0).astype(np.float32)
+    m = Sequential([LSTM(6, input_shape=(None, 2)), Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    m.fit(x20, y, epochs=1, batch_size=16, verbose=0)
+    x35 = rng.standard_normal((5, 35, 2)).astype(np.float32)
+    fixed = Sequential([LSTM(6, input_shape=(35, 2)), Dense(1, activation="sigmoid")])
+    fixed.set_weights(m.get_weights())
+    np.testing.assert_array_equal(m.predict(x35, verbose=0), fixed.predict(x35, verbose=0))
+    m.fit(x20[:, :12], y, epochs=1, batch_size=16, verbose=0)      # trains on at 12 steps
+    assert m.predict(x20, verbose=0).shape == (32, 1)
+    with pytest.raises(ValueError, match="one sequence length"):
+        m.fit(x20, y, epochs=1, verbose=0, validation_data=(x20[:, :5], y))
+    with pytest.raises(ValueError, match=r"expected inputs of shape \(batch,\) \+ \(35, 2\)"):
+        fixed.predict(x20, verbose=0)                               # a declared length stays
+    stateful = Sequential([layers.Input(batch_shape=(4, None, 2)),
+                           LSTM(3, stateful=True), Dense(1)])
+    stateful.predict(x20[:4], verbose=0)
+    with pytest.raises(ValueError, match="stateful model keeps the sequence length"):
+        stateful.predict(x20[:4, :7], verbose=0)

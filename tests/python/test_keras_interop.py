@@ -105,3 +105,26 @@ def test_learning_rate_callbacks_as_keras(rng):
     np.testing.assert_allclose(rh["loss"], kh["loss"], rtol=1e-4)
     for a, b in zip(rw, kw):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+def test_open_length_trains_as_keras(rng):
+    """input_shape=(None, 3): trained at 8 steps, then at 5, then predicting 11, in both."""
+    x, y = data(rng, 32)
+    x11 = rng.standard_normal((6, 11, 3)).astype(np.float32)
+    results = []
+    for lib in (keras, None):
+        L = keras.layers if lib else R
+        model = (keras.Sequential if lib else Sequential)(
+            [L.Input((None, 3)), L.LSTM(5), L.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        if lib:
+            start = model.get_weights()
+        else:
+            model.set_weights(start)
+        model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        model.fit(x[:, 3:], y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+        results.append((model.predict(x11, verbose=0), model.get_weights()))
+    (kp, kw), (rp, rw) = results
+    np.testing.assert_allclose(rp, kp, rtol=1e-3, atol=1e-5)
+    for a, b in zip(rw, kw):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)

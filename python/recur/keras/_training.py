@@ -152,6 +152,9 @@ def run_fit(model, x, y, batch_size, epochs, verbose, callbacks, validation_spli
     n = xa.shape[0]
     ya = model._targets(y, n, "fit")
     xv, yv = _validation(model, validation_data, "fit")
+    if xv is not None and xv.shape[1:] != xa.shape[1:]:
+        raise ValueError(f"fit: validation_data's samples have shape {xv.shape[1:]}, x's "
+                         f"{xa.shape[1:]}; recur trains and validates on one sequence length")
     if xv is None and validation_split:
         # Keras's split: the last samples, before any shuffling (views, no copies)
         at = int(n * (1.0 - float(validation_split)))

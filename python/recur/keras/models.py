@@ -51,6 +51,7 @@ class Sequential:
         self.name = name or _unique_name("sequential")
         self._layers: List[Layer] = []
         self._input: Optional[tuple] = None      # one sample's shape, as Input gives it
+        self._open_length = False                 # the length was declared None
         self._handle: Optional[int] = None
         self._compile: Optional[CompileSettings] = None
         self.stop_training = False
@@ -107,6 +108,11 @@ class Sequential:
                 raise ValueError(f"{self.name}: expected inputs of shape (batch,) + "
                                  f"{shape}, got {x.shape}")
             shape = given
+        elif shape and shape[0] is None and all(d is not None for d in shape[1:]) and \
+                not self._stateful():
+            # an open length before any data: built for one step (no weight depends on the
+            # length), copied for the data's length when it comes
+            shape = (1,) + tuple(shape[1:])
         if shape is None or any(d is None for d in shape):
             raise ValueError(f"{self.name}: the input shape is not known; give the first "
                              "layer input_shape=..., start with keras.Input(shape=...), or "
@@ -129,10 +135,13 @@ class Sequential:
     def _build(self, x: Optional[np.ndarray]) -> None:
         if self._handle is not None:
             if x is not None:
+                self._follow_length(x)
                 self._sample_shape(x)         # checks x against the built shape
             return
         if not self._layers:
             raise ValueError(f"{self.name}: the model has no layers")
+        self._open_length = self._input is not None and len(self._input) > 0 and \
+            self._input[0] is None
         shape = self._sample_shape(x)
         steps, features = (shape[0], 1) if len(shape) == 1 else shape
         handle = L.model_p()
@@ -160,6 +169,28 @@ class Sequential:
             if layer._pending:
                 pending, layer._pending = layer._pending, None
                 layer.set_weights(pending)
+
+    def _stateful(self) -> bool:
+        return any(getattr(layer, "stateful", False) or
+                   getattr(getattr(layer, "layer", None), "stateful", False)
+                   for layer in self._layers)
+
+    def _follow_length(self, x: np.ndarray) -> None:
+        """An input length declared None follows the data, as in Keras: sequences of
+        another length get the C model copied for that length, weights, optimizer state and
+        step count included (recur_model_with_timesteps)."""
+        given = tuple(x.shape[1:])
+        if not self._open_length or len(given) != len(self._input) or \
+                given[1:] != self._input[1:] or given[0] == self._input[0]:
+            return
+        if self._stateful():
+            raise ValueError(f"{self.name}: a stateful model keeps the sequence length it was "
+                             f"built for ({self._input[0]}), got {given[0]}")
+        copy = L.model_p()
+        check(L.lib.recur_model_with_timesteps(self._handle, given[0], ctypes.byref(copy)))
+        L.lib.recur_model_free(self._handle)
+        self._handle = copy.value
+        self._input = given
 
     @property
     def built(self) -> bool:
