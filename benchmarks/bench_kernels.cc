@@ -71,30 +71,15 @@ void BM_lstm_gates(benchmark::State &state, recur_isa isa, int rows, int H, recu
     bench_fill(pre, 3.0f);
     bench_fill(c_prev, 1.0f);
     bench_fill(dh, 1.0f);
-    recur_lstm_fwd_args f = {};
-    f.rows = rows;
-    f.units = H;
-    f.act = act;
-    f.rec_act = RECUR_ACT_SIGMOID;
-    f.gates = gates.data();
-    f.c_prev = c_prev.data();
-    f.c = c.data();
-    f.h = h.data();
-    f.act_c = act_c.data();   // training keeps act(c)
+    // in the structs' field order (simd/kernels.h); layout_units 0: whole rows; training
+    // keeps act(c)
+    recur_lstm_fwd_args f = { rows, H, act, RECUR_ACT_SIGMOID, gates.data(), c_prev.data(),
+                              c.data(), h.data(), 0, act_c.data() };
     gates = pre;
     kt->lstm_fwd(&f);
     const std::vector<float> kept = gates;
-    recur_lstm_bwd_args b = {};
-    b.rows = rows;
-    b.units = H;
-    b.act = act;
-    b.rec_act = RECUR_ACT_SIGMOID;
-    b.gates = gates.data();
-    b.c_prev = c_prev.data();
-    b.c = c.data();
-    b.act_c = act_c.data();
-    b.dh = dh.data();
-    b.dc = dc.data();
+    recur_lstm_bwd_args b = { rows, H, act, RECUR_ACT_SIGMOID, gates.data(), c_prev.data(),
+                              c.data(), dh.data(), dc.data(), 0, act_c.data() };
     gates = pre;
     // Forward activates the gates in place: its next call activates activations, at the
     // same cost. Backward overwrites them with gradients, so each call first gets the kept

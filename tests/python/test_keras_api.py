@@ -14,18 +14,7 @@ from recur.keras import callbacks, layers, optimizers, utils
 from recur.keras.layers import GRU, LSTM, Bidirectional, Dense, SimpleRNN, TimeDistributed
 from recur.keras.models import Sequential, load_model
 
-
-def small_data(rng, n=64, T=6, F=3):
-    x = rng.standard_normal((n, T, F)).astype(np.float32)
-    y = (x[:, :, 0].sum(axis=1, keepdims=True) > 0).astype(np.float32)
-    return x, y
-
-
-def tutorial_model(units=8, T=6, F=3):
-    m = Sequential([LSTM(units, activation="relu", input_shape=(T, F)),
-                    Dense(1, activation="sigmoid")])
-    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return m
+from kmodels import small_data, tutorial_model
 
 
 # ---- Keras's outputs ---------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """recur.keras's callbacks beyond History and EarlyStopping, as Keras 3 defines them:
-ModelCheckpoint, CSVLogger, TerminateOnNaN, and Keras's older batch hook names."""
+ModelCheckpoint, CSVLogger, TerminateOnNaN, LearningRateScheduler, ReduceLROnPlateau and an
+assigned learning rate; Keras's older batch hook names; a stop set after a batch."""
 from __future__ import annotations
 
 import csv
@@ -11,18 +12,7 @@ from recur.keras import callbacks, optimizers
 from recur.keras.layers import LSTM, Dense
 from recur.keras.models import Sequential, load_model
 
-
-def small_data(rng, n=64, T=6, F=3):
-    x = rng.standard_normal((n, T, F)).astype(np.float32)
-    y = (x[:, :, 0].sum(axis=1, keepdims=True) > 0).astype(np.float32)
-    return x, y
-
-
-def tutorial_model(units=8, T=6, F=3):
-    m = Sequential([LSTM(units, activation="relu", input_shape=(T, F)),
-                    Dense(1, activation="sigmoid")])
-    m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return m
+from kmodels import small_data, tutorial_model
 
 
 def epoch_recorder(m):
