@@ -86,9 +86,13 @@ static void edit_functional(json_t *root)
 {
     json_object_set_new(root, "class_name", json_string("Functional"));
 }
-static void edit_ragged(json_t *root)
+static void edit_no_length(json_t *root)   /* None is an open length; 0 is nothing */
 {
-    json_object_set_new(layer_config(root, 0), "batch_shape", json_pack("[n, n, i]", 3));
+    json_object_set_new(layer_config(root, 0), "batch_shape", json_pack("[n, i, i]", 0, 3));
+}
+static void edit_no_features(json_t *root)
+{
+    json_object_set_new(layer_config(root, 0), "batch_shape", json_pack("[n, n, n]"));
 }
 static void edit_huge_units(json_t *root)
 {
@@ -170,7 +174,9 @@ static void test_configs(void **state)
                                                       NULL });
     forge("functional", edit_functional, NULL, path, sizeof path);
     refused(path, RECUR_ERR_FORMAT, (const char *[]){ "Functional", "Sequential", NULL });
-    forge("ragged", edit_ragged, NULL, path, sizeof path);
+    forge("no_length", edit_no_length, NULL, path, sizeof path);
+    refused(path, RECUR_ERR_FORMAT, (const char *[]){ "timesteps", "[null,0,3]", NULL });
+    forge("no_features", edit_no_features, NULL, path, sizeof path);
     refused(path, RECUR_ERR_FORMAT, (const char *[]){ "timesteps", NULL });
     forge("huge", edit_huge_units, NULL, path, sizeof path);
     refused(path, RECUR_ERR_FORMAT, (const char *[]){ "more than the rest of the file", NULL });

@@ -338,6 +338,53 @@ static void test_uncompiled(void **state)
     recur_model_free(m);
 }
 
+/* Keras's open input length (Input(shape=(None, F))): an export records it, so the file
+ * loads open (made for one step) and a copy for any length predicts what the model's own
+ * copy does; recur's files keep it with the length the model runs; a fixed length stays
+ * fixed. */
+static void test_open_length(void **state)
+{
+    (void)state;
+    recur_model *m, *back, *again, *a9, *b9;
+    assert_int_equal(recur_model_create(5, 2, &m), RECUR_OK);
+    recur_rnn_opts seq = { .return_sequences = true };
+    assert_int_equal(recur_model_add_lstm(m, 4, &seq), RECUR_OK);
+    assert_int_equal(recur_model_add_gru(m, 3, NULL), RECUR_OK);
+    assert_int_equal(recur_model_add_dense(m, 1, RECUR_ACT_DEFAULT), RECUR_OK);
+    const recur_compile_opts c = { .optimizer = RECUR_ADAM, .loss = RECUR_LOSS_MSE };
+    assert_int_equal(recur_model_compile(m, &c), RECUR_OK);
+    const char *kpath = "/tmp/recur_open_length_test.keras", *rpath = "/tmp/recur_open.recur";
+    assert_int_equal(recur_model_save_keras(m, kpath), RECUR_OK);
+    assert_int_equal(recur_model_load_keras(kpath, &back), RECUR_OK);
+    assert_false(recur_model_length_open(back));
+    assert_int_equal(back->timesteps, 5);
+    recur_model_free(back);
+
+    assert_int_equal(recur_model_set_length_open(m, true), RECUR_OK);
+    assert_int_equal(recur_model_save_keras(m, kpath), RECUR_OK);
+    assert_int_equal(recur_model_load_keras(kpath, &back), RECUR_OK);
+    assert_true(recur_model_length_open(back));
+    assert_int_equal(back->timesteps, 1);
+    float x[3 * 9 * 2], p[3], q[3];
+    for (int i = 0; i < 3 * 9 * 2; i++)
+        x[i] = sinf(0.7f * (float)i);
+    assert_int_equal(recur_model_with_timesteps(m, 9, &a9), RECUR_OK);
+    assert_int_equal(recur_model_with_timesteps(back, 9, &b9), RECUR_OK);
+    assert_true(recur_model_length_open(b9));
+    assert_int_equal(recur_model_predict(a9, x, 3, p), RECUR_OK);
+    assert_int_equal(recur_model_predict(b9, x, 3, q), RECUR_OK);
+    assert_memory_equal(p, q, sizeof p);
+    assert_int_equal(recur_model_save(a9, rpath), RECUR_OK);
+    assert_int_equal(recur_model_load(rpath, &again), RECUR_OK);
+    assert_true(recur_model_length_open(again));
+    assert_int_equal(again->timesteps, 9);
+    unlink(kpath);
+    unlink(rpath);
+    recur_model *models[] = { m, back, again, a9, b9 };
+    for (int i = 0; i < 5; i++)
+        recur_model_free(models[i]);
+}
+
 /* A build without HDF5, libzip and jansson: each call fails and says why. */
 static void test_without_keras(void **state)
 {
@@ -363,12 +410,14 @@ int main(void)
 {
 #ifdef RECUR_TEST_KERAS
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_keras_files),
-                                        cmocka_unit_test(test_uncompiled) };
+                                        cmocka_unit_test(test_uncompiled),
+                                        cmocka_unit_test(test_open_length) };
     (void)test_without_keras;
 #else
     const struct CMUnitTest tests[] = { cmocka_unit_test(test_without_keras) };
     (void)test_keras_files;
     (void)test_uncompiled;
+    (void)test_open_length;
 #endif
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

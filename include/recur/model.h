@@ -249,6 +249,9 @@ RECUR_API recur_status recur_model_history_sized(const recur_model *m, int epoch
 
 /* Output shape per sample: steps (0 when the output has no time axis) and features. */
 RECUR_API recur_status recur_model_output_shape(const recur_model *m, int *steps, int *features);
+/* Input shape per sample, as made: timesteps and features (1 for token ids). */
+RECUR_API recur_status recur_model_input_shape(const recur_model *m, int *timesteps,
+                                               int *features);
 RECUR_API int recur_model_num_layers(const recur_model *m);
 /* Keras 3's model.summary() table (UTF-8 box drawing): the model's and layers' names (a
  * Keras file's own, or Keras's defaults), output shapes and parameters, then the totals, and
@@ -271,6 +274,12 @@ RECUR_API recur_status recur_model_rebuild(const recur_model *m, int timesteps, 
  * sequences of another length. Not for a model trained by several processes. */
 RECUR_API recur_status recur_model_with_timesteps(const recur_model *m, int timesteps,
                                                   recur_model **out);
+/* Keras's input length None (Input(shape=(None, features))): the model still runs the
+ * `timesteps` it was made for — recur_model_with_timesteps gives a copy for another length —
+ * but Keras files and recur files record the length as open, and a Keras file with an open
+ * length loads as such, made for one step. */
+RECUR_API recur_status recur_model_set_length_open(recur_model *m, bool open);
+RECUR_API bool recur_model_length_open(const recur_model *m);
 /* The model's name (layer -1) or layer `layer`'s, as summary and Keras files show them
  * ("" = Keras's default: sequential, lstm, lstm_1, ...). Letters, digits, '_', '-', '.';
  * at most 63 bytes. */

@@ -38,11 +38,12 @@ static json_t *keras_object(const char *module, const char *cls, json_t *config)
 }
 
 /* [batch, T, F], [batch, T] (token ids) or [batch, F] (no time axis); batch 0: None. */
-static json_t *shape_json(int batch, int T, int F, bool ids)
+static json_t *shape_json(int batch, int T, int F, bool ids, bool open)
 {
     json_t *b = batch ? json_integer(batch) : json_null();
-    return ids ? json_pack("[o, i]", b, T) : T ? json_pack("[o, i, i]", b, T, F)
-                                                : json_pack("[o, i]", b, F);
+    json_t *t = open ? json_null() : json_integer(T);
+    return ids ? json_pack("[o, o]", b, t) : T ? json_pack("[o, o, i]", b, t, F)
+                                                : (json_decref(t), json_pack("[o, i]", b, F));
 }
 
 /* What every layer config holds first. */
@@ -242,11 +243,13 @@ json_t *keras_config_of(const recur_model *m, const keras_model_info *info)
             json_object_set_new(wrapper, "layer", obj);
             obj = keras_object("keras.layers", "TimeDistributed", wrapper);
         }
-        json_t *in = shape_json(batch, L->in.steps, L->in.features, ids && i == 0);
+        json_t *in = shape_json(batch, L->in.steps, L->in.features, ids && i == 0,
+                                m->length_open);
         json_object_set_new(obj, "build_config", json_pack("{s:o}", "input_shape", in));
         json_array_append_new(layers, obj);
     }
-    json_object_set_new(input, "batch_shape", shape_json(batch, m->timesteps, m->features, ids));
+    json_object_set_new(input, "batch_shape", shape_json(batch, m->timesteps, m->features, ids,
+                                                         m->length_open));
     json_object_set_new(input, "dtype", json_string(ids ? "int32" : "float32"));
     json_t *config = json_pack("{s:s, s:b, s:s, s:o}", "name", m->name[0] ? m->name : "sequential", "trainable", 1,
                                "dtype", "float32", "layers", layers);

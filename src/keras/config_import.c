@@ -295,14 +295,16 @@ bool keras_plain_name(const char *name, size_t size)
 }
 
 /* [batch, T, F] or [batch, T] (token ids) from a shape array, batch None or a count (0 for
- * None); false if it is neither. */
-static bool shape_of(json_t *shape, int *batch, int *T, int *F)
+ * None), T a count or None (an open length: T = 1, *open set); false if it is neither. */
+static bool shape_of(json_t *shape, int *batch, int *T, int *F, bool *open)
 {
     const size_t n = json_array_size(shape);
     if (n != 2 && n != 3)
         return false;
     json_t *t = json_array_get(shape, 1), *f = n == 3 ? json_array_get(shape, 2) : NULL;
-    if (!json_is_integer(t) || json_integer_value(t) < 1 || json_integer_value(t) > 1000000 ||
+    *open = json_is_null(t);
+    if ((!*open && (!json_is_integer(t) || json_integer_value(t) < 1 ||
+                    json_integer_value(t) > 1000000)) ||
         (f && (!json_is_integer(f) || json_integer_value(f) < 1 ||
                json_integer_value(f) > 1000000)))
         return false;
@@ -311,7 +313,7 @@ static bool shape_of(json_t *shape, int *batch, int *T, int *F)
                              json_integer_value(b) > 1000000))
         return false;
     *batch = json_is_null(b) ? 0 : (int)json_integer_value(b);
-    *T = (int)json_integer_value(t);
+    *T = *open ? 1 : (int)json_integer_value(t);
     *F = f ? (int)json_integer_value(f) : 1;
     return true;
 }
@@ -320,7 +322,7 @@ static bool shape_of(json_t *shape, int *batch, int *T, int *F)
  * first layer's batch_input_shape, the Sequential's build_input_shape, or the first layer's
  * build_config. */
 static recur_status input_shape(json_t *config, json_t *layers, const char *path, int *batch,
-                                int *T, int *F)
+                                int *T, int *F, bool *open)
 {
     json_t *first = json_object_get(json_array_get(layers, 0), "config");
     json_t *candidates[] = {
@@ -333,12 +335,12 @@ static recur_status input_shape(json_t *config, json_t *layers, const char *path
         json_t *s = candidates[i];
         if (s == NULL || json_is_null(s))
             continue;
-        if (shape_of(s, batch, T, F))
+        if (shape_of(s, batch, T, F, open))
             return RECUR_OK;
         char *text = json_dumps(s, JSON_COMPACT);
         recur_status st = recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: input shape "
-                                     "%s: recur needs (batch, timesteps[, features]) with a fixed "
-                                     "number of timesteps (pad the sequences to one length)",
+                                     "%s: recur needs (batch, timesteps[, features]), timesteps a "
+                                     "count or None",
                                      path, text ? text : "?");
         free(text);
         return st;
@@ -532,12 +534,14 @@ recur_status keras_model_from_config(json_t *model, json_t *compile, size_t weig
         return recur_fail(RECUR_ERR_FORMAT, "recur_model_load_keras: %s: more than %d layers",
                           path, MODEL_MAX_LAYERS);
     int batch = 0, T = 0, F = 0;
-    recur_status s = input_shape(config, layers, path, &batch, &T, &F);
+    bool open = false;
+    recur_status s = input_shape(config, layers, path, &batch, &T, &F, &open);
     if (s != RECUR_OK)
         return s;
     recur_model *m;
     if ((s = recur_model_create(T, F, &m)) != RECUR_OK)
         return s;
+    m->length_open = open;
     m->loading = true;
     m->load_param_budget = weight_bytes / sizeof(float);
     s = add_layers(m, layers, path, info);

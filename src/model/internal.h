@@ -45,6 +45,8 @@ typedef struct {
 struct recur_model {
     char name[64];                 /* a Keras file's model name; "": "sequential" */
     int timesteps, features;
+    bool length_open;              /* Keras's input length None: the buffers are planned for
+                                    * `timesteps`, files record the length as open */
     int n_layers;
     layer *layers[MODEL_MAX_LAYERS];
     const recur_kernels *kt;

@@ -110,6 +110,8 @@ static void write_model(writer *w, const recur_model *m)
     }
     layer_config_writer c = { .len = 0 };
     compile_record(&m->copts, &c);
+    if (m->length_open)   /* only then: files without it stay readable by older libraries */
+        layer_config_put_bool(&c, "length_open", true);
     put_record(w, &c);
     put_u64(w, (uint64_t)m->iterations);
     put_i32(w, m->n_weights);
@@ -244,7 +246,7 @@ static recur_status read_layers_v2(model_reader *r, recur_model *m, int n_layers
     return RECUR_OK;
 }
 
-static recur_status read_compile_v2(model_reader *r, recur_compile_opts *o)
+static recur_status read_compile_v2(model_reader *r, recur_compile_opts *o, bool *length_open)
 {
     layer_config_reader c;
     if (!read_record(r, &c))
@@ -262,6 +264,7 @@ static recur_status read_compile_v2(model_reader *r, recur_compile_opts *o)
     o->global_clipnorm = layer_config_float(&c, "global_clipnorm", 0);
     o->nesterov = layer_config_bool(&c, "nesterov", false);
     o->metrics = (unsigned)layer_config_int(&c, "metrics", 0);
+    *length_open = layer_config_bool(&c, "length_open", false);
     return layer_config_done(&c) ? RECUR_OK : model_file_error(r->path, c.error);
 }
 
@@ -341,11 +344,12 @@ static recur_status parse_body(model_reader *r, recur_model *m, uint32_t version
     if (s != RECUR_OK)
         return s;
     recur_compile_opts o = { 0 };
+    bool length_open = false;
     if (version == 1) {
         if (model_read_i32(r) == 0 && r->ok)
             return model_file_error(r->path, "the model was saved before compile");
         model_read_compile_v1(r, &o);
-    } else if ((s = read_compile_v2(r, &o)) != RECUR_OK) {
+    } else if ((s = read_compile_v2(r, &o, &length_open)) != RECUR_OK) {
         return s;
     }
     const uint64_t iterations = model_read_u64(r);
@@ -356,6 +360,7 @@ static recur_status parse_body(model_reader *r, recur_model *m, uint32_t version
     if ((s = read_weights(r, m)) != RECUR_OK)
         return s;
     m->iterations = (long long)iterations;
+    m->length_open = length_open;
     model_weights_changed(m);
     if ((s = read_metadata(r, m)) != RECUR_OK)
         return s;

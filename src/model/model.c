@@ -151,6 +151,15 @@ recur_status recur_model_output_shape(const recur_model *m, int *steps, int *fea
     return RECUR_OK;
 }
 
+recur_status recur_model_input_shape(const recur_model *m, int *timesteps, int *features)
+{
+    if (m == NULL || timesteps == NULL || features == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_input_shape: NULL argument");
+    *timesteps = m->timesteps;
+    *features = m->features;
+    return RECUR_OK;
+}
+
 size_t recur_model_output_size(const recur_model *m)
 {
     return layer_shape_size(model_last(m)->out);

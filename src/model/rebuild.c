@@ -41,6 +41,7 @@ recur_status recur_model_rebuild(const recur_model *m, int timesteps, bool state
         return s;
     c->seed = m->seed;
     c->threads = m->threads;
+    c->length_open = m->length_open;
     for (int i = 0; i < m->n_layers && s == RECUR_OK; i++)
         if ((s = copy_layer(c, m->layers[i], stateful)) == RECUR_OK) {
             memcpy(c->layers[i]->name, m->layers[i]->name, sizeof c->layers[i]->name);
@@ -80,4 +81,17 @@ recur_status recur_model_with_timesteps(const recur_model *m, int timesteps, rec
     c->stateful_batch = m->stateful_batch;
     *out = c;
     return RECUR_OK;
+}
+
+recur_status recur_model_set_length_open(recur_model *m, bool open)
+{
+    if (m == NULL)
+        return recur_fail(RECUR_ERR_ARGUMENT, "recur_model_set_length_open: model is NULL");
+    m->length_open = open;
+    return RECUR_OK;
+}
+
+bool recur_model_length_open(const recur_model *m)
+{
+    return m != NULL && m->length_open;
 }

@@ -134,8 +134,11 @@ recur_status recur_model_summary(const recur_model *m, char *buf, size_t size)
         model_layer_name(m, i, name, sizeof name);
         snprintf(names[i], sizeof names[i], "%s (%s)", name,
                  L->time_distributed ? "TimeDistributed" : L->ops->keras_class);
+        char steps[16] = "None";   /* an open length is Keras's None */
+        if (!m->length_open)
+            snprintf(steps, sizeof steps, "%d", L->out.steps);
         if (L->out.steps)
-            snprintf(shapes[i], sizeof shapes[i], "(%s, %d, %d)", batch, L->out.steps,
+            snprintf(shapes[i], sizeof shapes[i], "(%s, %s, %d)", batch, steps,
                      L->out.features);
         else
             snprintf(shapes[i], sizeof shapes[i], "(%s, %d)", batch, L->out.features);
