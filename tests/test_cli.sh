@@ -236,6 +236,11 @@ expect_fail "npy width" "3 values per sample" "${np_fit[@]}" --x "$work/x.npy" -
 expect_fail "npy no y" "--x needs --y" "${np_fit[@]}" --x "$work/x.npy" --save "$work/out.recur"
 expect_fail "npy and csv" "give --data FILE, or --x" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y.npy" --data "$data/sunspots_yearly.csv" --save "$work/out.recur"
 expect_fail "npy predict out" "cannot create" "$recur" predict --load "$work/np.recur" --x "$work/x.npy" --out "$work/no/such/p.npy"
+# samples of another shape than the model's: refused, never read past or misread
+writenpy "$work/x5.npy" "<f4" "60, 5, 2" 600
+writenpy "$work/x8f3.npy" "<f4" "60, 8, 3" 1440
+expect_fail "npy length" "samples of shape (5, 2), but the model takes (8, 2)" "$recur" predict --load "$work/np.recur" --x "$work/x5.npy" --out "$work/p.npy"
+expect_fail "npy features" "samples of shape (8, 3), but the model takes (8, 2)" "$recur" evaluate --load "$work/np.recur" --x "$work/x8f3.npy" --y "$work/y.npy"
 expect_fail "npy initial epoch" "leaves nothing to train" "${np_fit[@]}" --x "$work/x.npy" --y "$work/y.npy" --initial-epoch 2 --save "$work/out.recur"
 
 # --checkpoint every 2 epochs and the last; resuming the epoch-2 one gives the 3-epoch model

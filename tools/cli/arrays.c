@@ -65,8 +65,26 @@ const float *arrays_y(const arrays *d, int first)
     return d->y.data + (size_t)first * d->y_size;
 }
 
-bool arrays_check_model(const recur_model *m, const arrays *d, const char *ypath)
+bool arrays_check_model(recur_model **mp, const arrays *d, const char *xpath, const char *ypath)
 {
+    int T, F;
+    recur_model_input_shape(*mp, &T, &F);
+    const bool open = recur_model_length_open(*mp);
+    if (d->F != F || (d->T != T && !open)) {
+        char steps[16] = "None";   /* Keras's word for an open length */
+        if (!open)
+            snprintf(steps, sizeof steps, "%d", T);
+        return cli_error("%s: samples of shape (%d, %d), but the model takes (%s, %d)", xpath,
+                         d->T, d->F, steps, F), false;
+    }
+    if (d->T != T) {   /* an open length (Keras's None): a copy of the model for this one */
+        recur_model *copy;
+        if (recur_model_with_timesteps(*mp, d->T, &copy) != RECUR_OK)
+            return cli_error("%s", recur_last_error()), false;
+        recur_model_free(*mp);
+        *mp = copy;
+    }
+    const recur_model *m = *mp;
     int steps, units;
     recur_model_output_shape(m, &steps, &units);
     const size_t out = (size_t)(steps ? steps : 1) * (size_t)units;

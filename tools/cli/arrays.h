@@ -19,8 +19,9 @@ bool arrays_open(const char *xpath, const char *ypath, double test_split, arrays
 void arrays_close(arrays *d);
 const float *arrays_x(const arrays *d, int first);   /* sample first's row of x */
 const float *arrays_y(const arrays *d, int first);
-/* y's width matches the model's output (class indices for a sparse loss). */
-bool arrays_check_model(const recur_model *m, const arrays *d, const char *ypath);
+/* x's samples fit the model (a model of open length is replaced by its copy for x's length)
+ * and y's width matches the model's output (class indices for a sparse loss). */
+bool arrays_check_model(recur_model **m, const arrays *d, const char *xpath, const char *ypath);
 /* "WHAT: N samples, loss L, METRIC V" for samples [first, first+n); an exit status. */
 int arrays_report(recur_model *m, const arrays *d, int first, int n, const char *what);
 /* Predictions of every sample of x to out (.npy, else CSV); an exit status. */

@@ -287,7 +287,7 @@ static bool prepare_arrays(cli_args *a, const fit_flags *f, fit_data *d, recur_m
     } else if (!new_array_model(f, &d->np, m)) {
         return false;
     }
-    return arrays_check_model(*m, &d->np, f->y);
+    return arrays_check_model(m, &d->np, f->x, f->y);
 }
 
 /* The flags, the data and the model (new or resumed); false after a message. */

@@ -52,7 +52,7 @@ static int arrays_command(cli_args *a, bool predict)
     arrays d;
     int rc = 1;
     if (arrays_open(x, y, 0.0, &d)) {
-        if (arrays_check_model(m, &d, y))
+        if (arrays_check_model(&m, &d, x, y))
             rc = predict ? arrays_predict(m, &d, out) : arrays_report(m, &d, 0, d.n, "evaluate");
         arrays_close(&d);
     }
