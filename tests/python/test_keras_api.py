@@ -374,9 +374,9 @@ def test_a_keras_layer_recur_lacks_is_named_with_what_it_has():
     assert not hasattr(layers, "__wrapped__")
 
 
-def test_an_open_length_follows_the_data(rng):
+def test_an_open_length_follows_the_data(tmp_path, rng):
     """input_shape=(None, F), as Keras: sequences of any length, the weights and the
-    optimizer carried from one length to the next."""
+    optimizer carried from one length to the next; files keep the length open."""
     x20 = rng.standard_normal((32, 20, 2)).astype(np.float32)
     y = (x20[:, :, 0].mean(axis=1, keepdims=True) > 0).astype(np.float32)
     m = Sequential([LSTM(6, input_shape=(None, 2)), Dense(1, activation="sigmoid")])
@@ -388,6 +388,10 @@ def test_an_open_length_follows_the_data(rng):
     np.testing.assert_array_equal(m.predict(x35, verbose=0), fixed.predict(x35, verbose=0))
     m.fit(x20[:, :12], y, epochs=1, batch_size=16, verbose=0)      # trains on at 12 steps
     assert m.predict(x20, verbose=0).shape == (32, 1)
+    for name in ("m.keras", "m.recur"):
+        m.save(tmp_path / name)
+        again = load_model(tmp_path / name)
+        np.testing.assert_array_equal(again.predict(x35, verbose=0), m.predict(x35, verbose=0))
     with pytest.raises(ValueError, match="one sequence length"):
         m.fit(x20, y, epochs=1, verbose=0, validation_data=(x20[:, :5], y))
     with pytest.raises(ValueError, match=r"expected inputs of shape \(batch,\) \+ \(35, 2\)"):

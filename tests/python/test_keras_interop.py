@@ -128,3 +128,43 @@ def test_open_length_trains_as_keras(rng):
     np.testing.assert_allclose(rp, kp, rtol=1e-3, atol=1e-5)
     for a, b in zip(rw, kw):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-5)
+
+
+@pytest.mark.parametrize("ids", [False, True])
+def test_open_length_files_both_ways(tmp_path, rng, ids):
+    """Keras's files record an open length as None: Keras's load in recur and recur's in
+    Keras, and both predict any length alike (token ids through an Embedding too)."""
+    shape = (None,) if ids else (None, 2)
+
+    def layers(L):
+        first = [L.Embedding(12, 4)] if ids else []
+        return [L.Input(shape)] + first + [L.LSTM(4, return_sequences=True), L.GRU(3),
+                                           L.Dense(1)]
+
+    def inputs(n, T):
+        return (rng.integers(0, 12, (n, T)).astype(np.float32) if ids
+                else rng.standard_normal((n, T, 2)).astype(np.float32))
+
+    k = keras.Sequential(layers(keras.layers))
+    k.compile(optimizer="adam", loss="mse")
+    k.save(tmp_path / "k.keras")
+    m = load_model(tmp_path / "k.keras")
+    assert "(None, None, 4)" in _summary(m)
+    for T in (3, 11):
+        x = inputs(4, T)
+        np.testing.assert_allclose(m.predict(x, verbose=0), k.predict(x, verbose=0),
+                                   rtol=2e-5, atol=1e-6)
+    m.fit(inputs(8, 6), np.zeros((8, 1), np.float32), epochs=1, verbose=0)
+    m.save(tmp_path / "m.keras")
+    back = keras.models.load_model(tmp_path / "m.keras")
+    assert back.input_shape[1] is None
+    for T in (2, 9):
+        x = inputs(4, T)
+        np.testing.assert_allclose(back.predict(x, verbose=0), m.predict(x, verbose=0),
+                                   rtol=2e-5, atol=1e-6)
+
+
+def _summary(model) -> str:
+    lines = []
+    model.summary(print_fn=lines.append)
+    return "\n".join(lines)

@@ -108,4 +108,13 @@ def model_from_file(path: str, compile: bool):
         layer._first_weight = first
         first += layer._weight_count()
     model._handle = handle.value   # without compile settings fit asks for compile(), as Keras
+    # the length the C model runs; an open one (None in the file) follows the data
+    model._open_length = bool(L.lib.recur_model_length_open(model._handle))
+    model._input = (_input_length(model._handle),) + tuple(model._input[1:])
     return model
+
+
+def _input_length(handle) -> int:
+    steps, features = ctypes.c_int(), ctypes.c_int()
+    check(L.lib.recur_model_input_shape(handle, ctypes.byref(steps), ctypes.byref(features)))
+    return steps.value

@@ -157,6 +157,8 @@ class Sequential:
                 layer._first_weight = first
                 first += layer._weight_count()
             check(L.lib.recur_model_set_seed(handle, _seeds.next_seed()))
+            # Keras files and summary show an open length as None
+            check(L.lib.recur_model_set_length_open(handle, self._open_length))
             settings = self._compile or CompileSettings("rmsprop", "mse", None)
             o = settings.options()
             check(L.lib.recur_model_compile_sized(handle, ctypes.byref(o), ctypes.sizeof(o)))
