@@ -37,13 +37,15 @@ static json_t *keras_object(const char *module, const char *cls, json_t *config)
                      config, "registered_name");
 }
 
-/* [batch, T, F], [batch, T] (token ids) or [batch, F] (no time axis); batch 0: None. */
+/* [batch, T, F], [batch, T] (token ids) or [batch, F] (no time axis); batch 0: None, and
+ * T None when the length is open. */
 static json_t *shape_json(int batch, int T, int F, bool ids, bool open)
 {
     json_t *b = batch ? json_integer(batch) : json_null();
+    if (!ids && T == 0)
+        return json_pack("[o, i]", b, F);
     json_t *t = open ? json_null() : json_integer(T);
-    return ids ? json_pack("[o, o]", b, t) : T ? json_pack("[o, o, i]", b, t, F)
-                                                : (json_decref(t), json_pack("[o, i]", b, F));
+    return ids ? json_pack("[o, o]", b, t) : json_pack("[o, o, i]", b, t, F);
 }
 
 /* What every layer config holds first. */

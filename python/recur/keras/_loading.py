@@ -100,6 +100,8 @@ def model_from_file(path: str, compile: bool):
             model.add(layer_from_config(entry))
         if compile and "compile_config" in config:
             model._compile = _compile_settings(config["compile_config"])
+            if model._compile is not None:   # an assigned learning_rate reaches this model
+                model._compile.optimizer._bind(model)
     except BaseException:
         L.lib.recur_model_free(handle)
         raise

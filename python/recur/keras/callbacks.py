@@ -65,6 +65,17 @@ def _direction(owner: str, monitor: str, mode: str) -> str:
     return "max" if name in _UP else "min"
 
 
+def _improves(direction: str, value: float, reference: Optional[float],
+              min_delta: float = 0.0) -> bool:
+    """Whether value beats reference by more than min_delta in direction ("min"/"max"); any
+    value beats no reference."""
+    if reference is None:
+        return True
+    if direction == "min":
+        return value + min_delta < reference
+    return value - min_delta > reference
+
+
 class History(Callback):
     """Records every epoch's logs; fit returns it. ``history`` maps each key (loss, the
     metrics, val_...) to its list of values, ``epoch`` lists the epochs run."""
@@ -124,13 +135,6 @@ class EarlyStopping(Callback):
         self.start_from_epoch = int(start_from_epoch)
         self.min_delta = abs(float(min_delta))
 
-    def _is_improvement(self, value: float, reference: Optional[float]) -> bool:
-        if reference is None:
-            return True
-        if self.mode == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
-
     def on_train_begin(self, logs: Optional[dict] = None) -> None:
         self.wait, self.stopped_epoch, self.best = 0, 0, None
         self.best_weights, self.best_epoch = None, 0
@@ -147,11 +151,12 @@ class EarlyStopping(Callback):
         if self.restore_best_weights and self.best_weights is None:
             self.best_weights, self.best_epoch = self.model.get_weights(), epoch
         self.wait += 1
-        if self._is_improvement(value, self.best):
+        if _improves(self.mode, value, self.best, self.min_delta):
             self.best, self.best_epoch = value, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
-            if self.baseline is None or self._is_improvement(value, self.baseline):
+            if self.baseline is None or _improves(self.mode, value, self.baseline,
+                                                  self.min_delta):
                 self.wait = 0
             return
         if self.wait >= self.patience and epoch > 0:
@@ -249,8 +254,7 @@ class ModelCheckpoint(Callback):
         if self._direction is None:
             self._direction = _direction("ModelCheckpoint", self.monitor, self.mode)
         best = "None" if self.best is None else f"{self.best:.5f}"
-        better = self.best is None or (current < self.best if self._direction == "min"
-                                       else current > self.best)
+        better = _improves(self._direction, current, self.best)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to "
                   f"{current:.5f}, saving model to {path}" if better else
@@ -397,13 +401,6 @@ class ReduceLROnPlateau(Callback):
     def on_train_begin(self, logs: Optional[dict] = None) -> None:
         self.best, self.wait, self.cooldown_counter = None, 0, 0
 
-    def _improves(self, value: float) -> bool:
-        if self.best is None:
-            return True
-        if self._direction == "min":
-            return value + self.min_delta < self.best
-        return value - self.min_delta > self.best
-
     def on_epoch_end(self, epoch: int, logs: Optional[dict] = None) -> None:
         if self._direction is None:
             self._direction = _direction("ReduceLROnPlateau", self.monitor, self.mode)
@@ -417,7 +414,7 @@ class ReduceLROnPlateau(Callback):
         if self.in_cooldown():
             self.cooldown_counter -= 1
             self.wait = 0
-        if self._improves(current):
+        if _improves(self._direction, current, self.best, self.min_delta):
             self.best, self.wait = current, 0
             return
         if self.in_cooldown():

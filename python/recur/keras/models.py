@@ -221,10 +221,7 @@ class Sequential:
 
     @property
     def optimizer(self):
-        if self._compile is None:
-            return None
-        self._compile.optimizer._bind(self)
-        return self._compile.optimizer
+        return None if self._compile is None else self._compile.optimizer
 
     @property
     def metrics_names(self) -> List[str]:
