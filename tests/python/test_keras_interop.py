@@ -168,3 +168,38 @@ def _summary(model) -> str:
     lines = []
     model.summary(print_fn=lines.append)
     return "\n".join(lines)
+
+
+def test_checkpoint_csv_and_batch_stop_as_keras(tmp_path, rng):
+    """The same callbacks in both: ModelCheckpoint's files every 3 batches, CSVLogger's
+    columns without validation, and a stop set after a batch (the epoch still ends, with
+    its validation)."""
+    from recur.keras import callbacks as RC
+    x, y = data(rng, 64)
+    seen = []
+    for lib in (keras, None):
+        L = keras.layers if lib else R
+        C = keras.callbacks if lib else RC
+        out = tmp_path / ("keras" if lib else "recur")
+        out.mkdir()
+
+        def make():
+            model = (keras.Sequential if lib else Sequential)(
+                [L.Input((8, 3)), L.LSTM(4), L.Dense(1, activation="sigmoid")])
+            model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+            return model
+        model = make()
+        model.fit(x, y, epochs=2, batch_size=16, verbose=0, callbacks=[
+            C.ModelCheckpoint(str(out / "e{epoch}-b{batch}.keras"), save_freq=3),
+            C.CSVLogger(str(out / "log.csv"))])
+        stopper = make()
+
+        def stop(batch, logs, model=stopper):
+            if batch == 1:
+                model.stop_training = True
+        h = stopper.fit(x, y, epochs=3, batch_size=16, validation_split=0.25, verbose=0,
+                        callbacks=[C.LambdaCallback(on_train_batch_end=stop)])
+        lines = (out / "log.csv").read_text().splitlines()
+        seen.append((sorted(p.name for p in out.iterdir()), lines[0],
+                     [line.split(",")[0] for line in lines[1:]], h.epoch, sorted(h.history)))
+    assert seen[0] == seen[1]
